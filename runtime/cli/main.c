@@ -1,0 +1,10 @@
+#include <config.h>
+
+#include <stdio.h>
+
+int
+main (void)
+{
+  printf ("carve version %s\n", PACKAGE_VERSION);
+  return 0;
+}
