@@ -1,0 +1,70 @@
+#include <config.h>
+#include "rlimits.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int
+carve_rlimit_from_name (const char *name)
+{
+  size_t i;
+
+  for (i = 0; name && i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+int
+carve_rlimits_apply (struct carve_spec_rlimit_s *const *rlimits, size_t n, carve_error_t *err)
+{
+  unsigned int seen = 0;
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      const struct carve_spec_rlimit_s *rl = rlimits[i];
+      int resource = carve_rlimit_from_name (rl->type);
+      struct rlimit lim;
+
+      if (resource < 0)
+        return carve_make_error (err, 0, "process.rlimits[%zu]: unknown rlimit `%s`", i, rl->type ? rl->type : "");
+      if (seen & (1U << resource))
+        return carve_make_error (err, 0, "process.rlimits[%zu]: duplicate rlimit `%s`", i, rl->type);
+      seen |= 1U << resource;
+
+      /* RLIM_INFINITY is UINT64_MAX, so the values map one to one.  */
+      lim.rlim_cur = rl->soft;
+      lim.rlim_max = rl->hard;
+      if (prlimit (0, resource, &lim, NULL) < 0)
+        return carve_make_error (err, errno, "process.rlimits[%zu] `%s` %" PRIu64 "/%" PRIu64, i, rl->type, rl->soft,
+                                 rl->hard);
+    }
+  return 0;
+}
