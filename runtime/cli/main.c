@@ -1,10 +1,166 @@
 #include <config.h>
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct command_s
+{
+  const char *name;
+  carve_cli_command_fn fn;
+  const char *summary;
+};
+
+static const struct command_s commands[] = {
+  { "create", carve_cli_create, "create a container" },
+  { "delete", carve_cli_delete, "delete any resources held by the container" },
+  { "features", carve_cli_features, "show the enabled features" },
+  { "kill", carve_cli_kill, "send a signal to the container's init process" },
+  { "list", carve_cli_list, "list containers started by carve with the given root" },
+  { "run", carve_cli_run, "create and run a container" },
+  { "spec", carve_cli_spec, "create a new specification file" },
+  { "start", carve_cli_start, "start a created container" },
+  { "state", carve_cli_state, "output the state of a container" },
+};
+
+static void
+usage (FILE *f)
+{
+  size_t i;
+  fprintf (f, "usage: carve [global options] COMMAND [options] ARGS...\n\n"
+              "carve runs OCI bundles as compute containers, with runc's command line.\n\n"
+              "global options:\n"
+              "  --root DIR            state directory (default /run/carve)\n"
+              "  --log FILE            also write messages to FILE\n"
+              "  --log-format FORMAT   text or json (default text)\n"
+              "  --debug               debug messages\n"
+              "  --systemd-cgroup      cgroupsPath is slice:prefix:name\n"
+              "  --isolation MODE      permeable (default) or oci\n"
+              "  --version, -v         print the version\n\ncommands:\n");
+  for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    fprintf (f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+static void
+print_version (void)
+{
+  /* go-runc parses the first three lines: "<name> version X", "commit: ",
+     "spec: ".  */
+  printf ("carve version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, GIT_COMMIT, OCI_SPEC_VERSION);
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_ISOLATION,
+  OPT_CRIU,
+  OPT_ROOTLESS,
+};
 
 int
-main (void)
+main (int argc, char **argv)
 {
-  printf ("carve version %s\n", PACKAGE_VERSION);
-  return 0;
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "debug", no_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+    { "isolation", required_argument, NULL, OPT_ISOLATION },
+    /* Accepted for runc compatibility: carve has no criu path to set and
+       decides rootless mode from its credentials, as runc's "auto".  */
+    { "criu", required_argument, NULL, OPT_CRIU },
+    { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct carve_context_s ctx = {
+    .root = "/run/carve",
+    .warn = carve_log_warning_cb,
+  };
+  const char *log_path = NULL, *log_format = "text";
+  carve_error_t err = NULL;
+  size_t i;
+  int c;
+
+  /* "+": stop at the subcommand; its options are its own.  */
+  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT:
+          ctx.root = optarg;
+          break;
+        case OPT_LOG:
+          log_path = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          log_format = optarg;
+          break;
+        case OPT_DEBUG:
+          ctx.debug = true;
+          break;
+        case OPT_SYSTEMD_CGROUP:
+          ctx.systemd_cgroup = true;
+          break;
+        case OPT_ISOLATION:
+          ctx.isolation = optarg;
+          break;
+        case OPT_CRIU:
+        case OPT_ROOTLESS:
+          break;
+        case 'v':
+          print_version ();
+          return 0;
+        case 'h':
+          usage (stdout);
+          return 0;
+        default:
+          usage (stderr);
+          return 1;
+        }
+    }
+
+  if (carve_log_init (log_path, log_format, ctx.debug, &err) < 0)
+    {
+      fprintf (stderr, "carve: %s\n", err->msg);
+      carve_error_release (&err);
+      return 1;
+    }
+  if (ctx.isolation != NULL && strcmp (ctx.isolation, "permeable") != 0 && strcmp (ctx.isolation, "oci") != 0)
+    {
+      carve_log (CARVE_LOG_ERROR, "--isolation: `%s` is not `permeable` or `oci`", ctx.isolation);
+      return 1;
+    }
+  if (ctx.root[0] != '/')
+    {
+      carve_log (CARVE_LOG_ERROR, "--root: `%s` is not an absolute path", ctx.root);
+      return 1;
+    }
+
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (argv[optind], commands[i].name) == 0)
+      {
+        /* The subcommand parses argv[optind..]: reset getopt for it.  */
+        int sub_argc = argc - optind;
+        char **sub_argv = argv + optind;
+        optind = 0;
+        return commands[i].fn (&ctx, sub_argc, sub_argv);
+      }
+  carve_log (CARVE_LOG_ERROR, "unknown command `%s`", argv[optind]);
+  return 1;
 }

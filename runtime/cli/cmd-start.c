@@ -1,0 +1,20 @@
+#include <config.h>
+
+#include <getopt.h>
+
+#include "cli.h"
+#include "log.h"
+
+int
+carve_cli_start (struct carve_context_s *ctx, int argc, char **argv)
+{
+  carve_error_t err = NULL;
+
+  if (getopt (argc, argv, "") != -1)
+    return 1;
+  if (carve_cli_expect_args ("start", argc, optind, 1, 1, "CONTAINER-ID") < 0)
+    return 1;
+  if (carve_container_start (ctx, argv[optind], &err) < 0)
+    return carve_cli_fail (&err);
+  return 0;
+}

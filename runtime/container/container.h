@@ -1,0 +1,67 @@
+/* The container lifecycle: one function per runc verb.  runtime/cli calls
+   exactly one of these per command.  */
+#ifndef CARVE_CONTAINER_CONTAINER_H
+#define CARVE_CONTAINER_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* What every command knows from the global options.  */
+struct carve_context_s
+{
+  const char *root;      /* state directory, default /run/carve */
+  const char *isolation; /* --isolation, NULL when not given */
+  bool systemd_cgroup;
+  bool debug;
+  /* Library code does not print: warnings are handed to this callback.  */
+  void (*warn) (void *data, const char *msg);
+  void *warn_data;
+};
+
+struct carve_create_options_s
+{
+  const char *id;
+  const char *bundle; /* NULL: the current directory */
+  const char *config_path; /* NULL: <bundle>/config.json */
+  const char *console_socket;
+  const char *pid_file;
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  /* run only */
+  bool detach;
+  bool keep;
+};
+
+int carve_container_create (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
+                            carve_error_t *err);
+int carve_container_start (const struct carve_context_s *ctx, const char *id, carve_error_t *err);
+/* Creates and starts; unless detached, waits for the container's process,
+   forwarding signals, and sets *RET_STATUS to its exit status (128 + signal
+   when killed), then deletes it unless opts->keep.  */
+int carve_container_run (const struct carve_context_s *ctx, const struct carve_create_options_s *opts, int *ret_status,
+                         carve_error_t *err);
+/* runc's `state` JSON.  */
+int carve_container_state (const struct carve_context_s *ctx, const char *id, char **ret_json, carve_error_t *err);
+int carve_container_kill (const struct carve_context_s *ctx, const char *id, const char *signal, bool all,
+                          carve_error_t *err);
+int carve_container_delete (const struct carve_context_s *ctx, const char *id, bool force, carve_error_t *err);
+
+enum carve_list_format
+{
+  CARVE_LIST_TABLE,
+  CARVE_LIST_JSON,
+};
+/* runc's `list` output: the table, `-q` ids, or `-f json`.  */
+int carve_container_list (const struct carve_context_s *ctx, enum carve_list_format format, bool quiet,
+                          char **ret_output, carve_error_t *err);
+
+/* `carve spec`: writes config.json into BUNDLE (refuses to overwrite).  */
+int carve_container_spec (const char *bundle, bool rootless, carve_error_t *err);
+/* `carve features` JSON.  */
+int carve_container_features (char **ret_json, carve_error_t *err);
+
+#endif

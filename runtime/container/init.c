@@ -1,0 +1,390 @@
+#include <config.h>
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "hooks/hooks.h"
+#include "runtime/linux/caps.h"
+#include "runtime/linux/devices.h"
+#include "runtime/linux/execpath.h"
+#include "runtime/linux/mount.h"
+#include "runtime/linux/namespaces.h"
+#include "runtime/linux/procattr.h"
+#include "runtime/linux/rlimits.h"
+#include "runtime/linux/rootfs.h"
+#include "runtime/linux/safepath.h"
+#include "runtime/linux/sysctl.h"
+#include "runtime/linux/terminal.h"
+#include "runtime/linux/user.h"
+#include "sync.h"
+#include "xalloc.h"
+
+/* Where failures go: before READY the parent reads the sync socket; after
+   it, `start` reads the exec fifo.  */
+static int fail_fd = -1;
+static bool fail_to_fifo;
+
+__attribute__ ((noreturn)) static void
+init_fail (carve_error_t *err)
+{
+  const char *msg = (err && *err) ? (*err)->msg : "the container's init failed";
+
+  if (fail_to_fifo)
+    (void) carve_write_all (fail_fd, msg, strlen (msg));
+  else
+    (void) carve_sync_send (fail_fd, CARVE_SYNC_ERROR, msg, -1);
+  _exit (1);
+}
+
+static char *
+hook_state (const struct carve_init_config_s *cfg, const char *status, pid_t pid)
+{
+  struct carve_spec_container_state_s st = {
+    .oci_version = cfg->spec->oci_version,
+    .id = (char *) cfg->id,
+    .status = (char *) status,
+    .pid = (int) pid,
+    .bundle = (char *) cfg->bundle,
+    .annotations = cfg->spec->annotations,
+  };
+  return carve_spec_emit_hook_state (&st);
+}
+
+/* Steps run in the container's new mount namespace before pivot_root.  */
+static int
+setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  const struct carve_spec_linux_s *lx = cfg->spec->linux_;
+  const char *propagation = lx ? lx->rootfs_propagation : NULL;
+  cleanup_close int rootfd = -1;
+
+  if (carve_rootfs_prepare (cfg->rootfs, propagation, err) < 0)
+    return -1;
+  rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return carve_make_error (err, errno, "open rootfs `%s`", cfg->rootfs);
+  if (carve_mounts_apply (rootfd, cfg->rootfs, cfg->spec->mounts, cfg->spec->mounts_len, lx ? lx->mount_label : NULL,
+                          err)
+      < 0)
+    return -1;
+  if (carve_devices_setup (rootfd, lx ? lx->devices : NULL, lx ? lx->devices_len : 0, cfg->userns, err) < 0)
+    return -1;
+  /* Permeable containers of one job share memory through the host's
+     /dev/shm, whatever the image mounted there.  */
+  if (cfg->permeable && carve_mount_bind_host_shm (rootfd, cfg->rootfs, err) < 0)
+    return -1;
+  if (cfg->notify_socket_host != NULL && cfg->notify_socket_state != NULL)
+    {
+      cleanup_close int target = -1;
+      char buf[CARVE_SAFEPATH_FD_PATH_MAX];
+      if (carve_safepath_create_file (rootfd, cfg->notify_socket_host, 0600, &target, err) < 0)
+        return carve_error_wrap (err, "NOTIFY_SOCKET");
+      if (mount (cfg->notify_socket_state, carve_safepath_fd_path (target, buf), NULL, MS_BIND, NULL) < 0)
+        return carve_make_error (err, errno, "NOTIFY_SOCKET: bind `%s`", cfg->notify_socket_host);
+    }
+  return 0;
+}
+
+static int
+setup_after_pivot (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  const struct carve_spec_linux_s *lx = cfg->spec->linux_;
+
+  if (lx && carve_paths_mask (lx->masked_paths, lx->masked_paths_len, err) < 0)
+    return -1;
+  if (lx && carve_paths_readonly (lx->readonly_paths, lx->readonly_paths_len, err) < 0)
+    return -1;
+  return carve_rootfs_finalize (cfg->spec->root && cfg->spec->root->readonly, lx ? lx->rootfs_propagation : NULL,
+                                err);
+}
+
+static int
+setup_terminal (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  const struct carve_spec_process_s *p = cfg->spec->process;
+  cleanup_close int master = -1, slave = -1;
+
+  if (carve_terminal_open_pty (&master, &slave, err) < 0)
+    return -1;
+  if (p->console_size && carve_terminal_set_size (slave, (unsigned) p->console_size->height,
+                                                  (unsigned) p->console_size->width, err)
+                             < 0)
+    return -1;
+  if (cfg->console_socket)
+    {
+      if (carve_console_socket_send (cfg->console_socket, master, err) < 0)
+        return carve_error_wrap (err, "--console-socket `%s`", cfg->console_socket);
+    }
+  else if (cfg->tty_to_parent)
+    {
+      if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_PTY, NULL, master) < 0)
+        return carve_make_error (err, errno, "send the pty to carve");
+    }
+  if (carve_terminal_become_controlling (slave, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***ret_warnings, carve_error_t *err)
+{
+  const struct carve_spec_process_s *p = cfg->spec->process;
+  const struct carve_spec_linux_s *lx = cfg->spec->linux_;
+  cleanup_free char *exe = NULL;
+  int i;
+
+  if (cfg->spec->hostname || cfg->spec->domainname)
+    {
+      if (cfg->new_uts_ns && carve_hostname_set (cfg->spec->hostname, cfg->spec->domainname, err) < 0)
+        return -1;
+    }
+  if (cfg->sysctl && carve_sysctl_apply (cfg->sysctl, err) < 0)
+    return -1;
+  if (lx && lx->personality && carve_personality_set (lx->personality, err) < 0)
+    return -1;
+
+  if (p->cwd && chdir (p->cwd) < 0)
+    {
+      /* runc creates a missing cwd inside the container.  */
+      carve_error_t ignored = NULL;
+      if (errno != ENOENT || carve_mkdir_p (p->cwd, 0755, &ignored) < 0 || chdir (p->cwd) < 0)
+        {
+          carve_error_release (&ignored);
+          return carve_make_error (err, errno, "process.cwd: chdir `%s`", p->cwd);
+        }
+    }
+
+  exe = carve_exec_lookup (p->args[0], cfg->env, err);
+  if (exe == NULL)
+    return -1;
+
+  if (p->terminal && setup_terminal (cfg, err) < 0)
+    return -1;
+  if (!p->terminal)
+    (void) setsid ();
+
+  if (!cfg->no_new_keyring && carve_session_keyring_join (cfg->id, cfg->userns, err) < 0)
+    return -1;
+  if (carve_rlimits_apply (p->rlimits, p->rlimits_len, err) < 0)
+    return -1;
+  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, err) < 0)
+    return -1;
+  if (p->scheduler && carve_scheduler_set (p->scheduler, err) < 0)
+    return -1;
+  if (p->io_priority && carve_ioprio_set (p->io_priority, err) < 0)
+    return -1;
+  if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
+      && carve_cpu_affinity_set (p->exec_cpu_affinity->initial, err) < 0)
+    return -1;
+  if (p->apparmor_profile && carve_apparmor_set_exec (p->apparmor_profile, err) < 0)
+    return -1;
+  if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, err) < 0)
+    return -1;
+
+  /* Preserved descriptors are inherited on purpose: clear close-on-exec.  */
+  for (i = 3; i < 3 + cfg->preserve_fds; i++)
+    {
+      int fl = fcntl (i, F_GETFD);
+      if (fl >= 0)
+        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+
+  {
+    struct carve_caps_s caps;
+    if (carve_caps_parse (p->capabilities, &caps, ret_warnings, err) < 0)
+      return -1;
+    if (carve_process_drop_privileges (p->user, &caps, p->no_new_privileges, err) < 0)
+      return -1;
+  }
+  *ret_exe = steal_pointer (&exe);
+  return 0;
+}
+
+/* Loads the filter; with SCMP_ACT_NOTIFY rules hands the listener to the
+   seccomp agent at linux.seccomp.listenerPath (runtime-spec's protocol).  */
+static int
+load_seccomp (const struct carve_init_config_s *cfg, pid_t runtime_pid, carve_error_t *err)
+{
+  const struct carve_spec_seccomp_s *sc = cfg->spec->linux_ ? cfg->spec->linux_->seccomp : NULL;
+  cleanup_close int notify_fd = -1;
+  cleanup_free char *state = NULL, *process_state = NULL;
+
+  if (carve_seccomp_load (cfg->seccomp, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd < 0)
+    return 0;
+  if (sc == NULL || sc->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
+  state = hook_state (cfg, "creating", runtime_pid);
+  process_state = carve_seccomp_emit_process_state ((int) runtime_pid, sc->listener_metadata, state, err);
+  if (process_state == NULL)
+    return -1;
+  return carve_seccomp_send_listener (sc->listener_path, notify_fd, process_state, err);
+}
+
+static void
+wait_for_start (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+
+  /* Re-open the fifo through our O_PATH descriptor: its directory is not
+     reachable after pivot_root.  The open blocks until `start` opens the
+     read side.  */
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", cfg->fifo_fd);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      carve_make_error (err, errno, "open the exec fifo");
+      init_fail (err);
+    }
+  if (carve_write_all (fd, "0", 1) < 0)
+    {
+      carve_make_error (err, errno, "write the exec fifo");
+      init_fail (err);
+    }
+  /* From here on failures are reported to `start` through the fifo, which
+     exec closes (O_CLOEXEC) on success.  */
+  fail_fd = steal_fd (&fd);
+  fail_to_fifo = true;
+}
+
+void
+carve_init_run (const struct carve_init_config_s *cfg)
+{
+  const struct carve_spec_process_s *p = cfg->spec->process;
+  const struct carve_spec_hooks_s *hooks = cfg->spec->hooks;
+  carve_error_t err = NULL;
+  cleanup_free char *exe = NULL, *go_payload = NULL;
+  cleanup_strv char **warnings = NULL;
+  enum carve_sync_type type;
+  pid_t runtime_pid = 0;
+  char **env;
+  size_t i;
+
+  fail_fd = cfg->sync_fd;
+  /* Until it waits on the exec fifo, the init dies with the carve that is
+     setting it up: a killed `create` leaves no orphan behind.  */
+  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () == 1)
+    _exit (1);
+
+  /* The parent writes id mappings and places us in our cgroup, then sends
+     our PID as it sees it (the state's pid).  */
+  if (carve_sync_recv (cfg->sync_fd, &type, &go_payload, NULL, &err) < 0 || type != CARVE_SYNC_GO)
+    _exit (1);
+  if (go_payload)
+    runtime_pid = (pid_t) atoi (go_payload);
+
+  for (i = 0; i < cfg->join_len; i++)
+    if (carve_namespace_join (cfg->join[i]->type, cfg->join[i]->path, &err) < 0)
+      init_fail (&err);
+  if (cfg->unshare_cgroup_ns && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      carve_make_error (&err, errno, "unshare the cgroup namespace");
+      init_fail (&err);
+    }
+  if (cfg->unshare_time_ns)
+    {
+      /* The offsets can only be written before a process enters the new
+         time namespace; we enter it at exec.  */
+      if (unshare (CLONE_NEWTIME) < 0)
+        {
+          carve_make_error (&err, errno, "unshare the time namespace");
+          init_fail (&err);
+        }
+      if (carve_timens_write_offsets (0, cfg->spec->linux_->time_offsets, &err) < 0)
+        init_fail (&err);
+    }
+
+  if (cfg->new_mount_ns && setup_rootfs (cfg, &err) < 0)
+    init_fail (&err);
+
+  /* prestart and createRuntime run in the runtime namespace, i.e. in the
+     parent; createContainer runs here, before pivot_root.  */
+  if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_CREATE_HOOKS, NULL, -1) < 0)
+    _exit (1);
+  if (carve_sync_expect (cfg->sync_fd, CARVE_SYNC_GO, &err) < 0)
+    _exit (1);
+  if (hooks && hooks->create_container_len > 0)
+    {
+      cleanup_free char *state = hook_state (cfg, "creating", runtime_pid);
+      if (carve_hooks_run (hooks->create_container, hooks->create_container_len, "createContainer", state, &err) < 0)
+        init_fail (&err);
+    }
+
+  if (cfg->new_mount_ns)
+    {
+      if (carve_rootfs_pivot (cfg->rootfs, cfg->no_pivot, &err) < 0)
+        init_fail (&err);
+      if (setup_after_pivot (cfg, &err) < 0)
+        init_fail (&err);
+    }
+
+  /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it before the
+     capabilities are dropped.  With it, load it last, so that as few
+     system calls as possible run under the filter (runc's order).  */
+  if (cfg->seccomp && !p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
+    init_fail (&err);
+
+  if (setup_process (cfg, &exe, &warnings, &err) < 0)
+    init_fail (&err);
+
+  {
+    /* Warnings (unknown capabilities, ...) go to the parent, which logs
+       them; one line each.  */
+    cleanup_free char *joined = NULL;
+    for (i = 0; warnings && warnings[i]; i++)
+      {
+        char *n = xasprintf ("%s%s%s", joined ? joined : "", joined ? "\n" : "", warnings[i]);
+        free (joined);
+        joined = n;
+      }
+    (void) prctl (PR_SET_PDEATHSIG, 0);
+    if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_READY, joined, -1) < 0)
+      _exit (1);
+  }
+  close (cfg->sync_fd);
+
+  wait_for_start (cfg, &err);
+
+  if (hooks && hooks->start_container_len > 0)
+    {
+      cleanup_free char *state = hook_state (cfg, "running", runtime_pid);
+      if (carve_hooks_run (hooks->start_container, hooks->start_container_len, "startContainer", state, &err) < 0)
+        init_fail (&err);
+    }
+
+  if (carve_fds_close_from (3 + cfg->preserve_fds, &err) < 0)
+    init_fail (&err);
+  /* Keep the fifo open (close-on-exec) to report a failed execve.  */
+  (void) fcntl (fail_fd, F_SETFD, FD_CLOEXEC);
+
+  if (cfg->seccomp && p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
+    init_fail (&err);
+
+  env = cfg->env;
+  if (cfg->listen_fds > 0)
+    {
+      /* sd_listen_fds(3) checks LISTEN_PID against getpid(): the init's own
+         pid, which is 1 only in a new PID namespace.  */
+      char pidbuf[32];
+      snprintf (pidbuf, sizeof (pidbuf), "LISTEN_PID=%d", (int) getpid ());
+      env = carve_strv_dup (cfg->env);
+      carve_strv_append (&env, pidbuf);
+    }
+  execve (exe, p->args, env);
+  carve_make_error (&err, errno, "exec `%s`", p->args[0]);
+  init_fail (&err);
+}

@@ -1,0 +1,49 @@
+/* Shared by the lifecycle files of runtime/container; not for the CLI.  */
+#ifndef CARVE_CONTAINER_INTERNAL_H
+#define CARVE_CONTAINER_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "runtime/linux/cgroup.h"
+#include "spec/spec.h"
+#include "state.h"
+
+/* A container the parent has just set up, waiting on its exec fifo.  */
+struct carve_spawned_s
+{
+  char *dir;
+  struct carve_state_s *state;
+  carve_spec_t spec;
+  int pty_master; /* foreground run with a terminal, else -1 */
+};
+
+void carve_spawned_release (struct carve_spawned_s *s);
+
+/* create's work; FOREGROUND keeps the pty master for `run`.  */
+int carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
+                           bool foreground, struct carve_spawned_s *ret, carve_error_t *err);
+
+/* start's work on a loaded container in the `created` state.  */
+int carve_container_start_loaded (const struct carve_context_s *ctx, const char *dir, struct carve_state_s *st,
+                                  carve_error_t *err);
+
+/* created, running, paused or stopped (runtime.md).  */
+const char *carve_container_status_of (const char *dir, const struct carve_state_s *st);
+
+/* Kills what is left (every process of the cgroup), runs the poststop
+   hooks, removes the cgroup and the state directory.  */
+int carve_container_destroy (const struct carve_context_s *ctx, const char *dir, const struct carve_state_s *st,
+                             carve_error_t *err);
+
+/* Opens the container's cgroup; *RET is NULL when it has none.  */
+int carve_container_open_cgroup (const struct carve_state_s *st, carve_cgroup_t *ret, carve_error_t *err);
+
+/* The config.json that create saved in the state directory.  */
+carve_spec_t carve_container_saved_spec (const char *dir, carve_error_t *err);
+
+/* The OCI state (hooks' stdin) of ST with STATUS.  */
+char *carve_container_hook_state (const struct carve_state_s *st, const char *status);
+
+#endif

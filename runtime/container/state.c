@@ -1,0 +1,287 @@
+#include <config.h>
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "xalloc.h"
+
+CARVE_DEFINE_CLEANUP (yajl, yajl_val, yajl_tree_free)
+CARVE_DEFINE_CLEANUP (yajl_gen, yajl_gen, yajl_gen_free)
+
+int
+carve_state_validate_id (const char *id, carve_error_t *err)
+{
+  const char *p;
+
+  if (id == NULL || *id == '\0' || strcmp (id, ".") == 0 || strcmp (id, "..") == 0 || strlen (id) > 1024)
+    return carve_make_error (err, 0, "invalid container id `%s`", id ? id : "");
+  for (p = id; *p; p++)
+    {
+      char c = *p;
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+'
+            || c == '-' || c == '.'))
+        return carve_make_error (err, 0, "invalid container id `%s`: only letters, digits and `_+-.` are allowed",
+                                 id);
+    }
+  return 0;
+}
+
+char *
+carve_state_dir (const char *root, const char *id)
+{
+  return carve_path_join (root, id);
+}
+
+int
+carve_state_dir_create (const char *root, const char *id, char **ret_dir, carve_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+
+  if (carve_state_validate_id (id, err) < 0)
+    return -1;
+  if (carve_mkdir_p (root, 0711, err) < 0)
+    return carve_error_wrap (err, "state directory");
+  dir = carve_state_dir (root, id);
+  /* mkdir is the atomic claim on the id: two concurrent creates of one id
+     cannot both succeed.  */
+  if (mkdir (dir, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return carve_make_error (err, 0, "container `%s` already exists", id);
+      return carve_make_error (err, errno, "mkdir `%s`", dir);
+    }
+  *ret_dir = steal_pointer (&dir);
+  return 0;
+}
+
+static void
+gen_string (yajl_gen g, const char *key, const char *value)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  if (value)
+    yajl_gen_string (g, (const unsigned char *) value, strlen (value));
+  else
+    yajl_gen_null (g);
+}
+
+static void
+gen_integer (yajl_gen g, const char *key, long long value)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  yajl_gen_integer (g, value);
+}
+
+int
+carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t *err)
+{
+  CARVE_CLEANUP (yajl_gen) yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_free char *path = carve_path_join (dir, "state.json");
+  const unsigned char *buf;
+  size_t len, i;
+
+  if (g == NULL)
+    carve_oom ();
+  yajl_gen_map_open (g);
+  gen_string (g, "id", st->id);
+  gen_integer (g, "pid", st->pid);
+  gen_integer (g, "pid_start", (long long) st->pid_start);
+  gen_string (g, "bundle", st->bundle);
+  gen_string (g, "rootfs", st->rootfs);
+  gen_string (g, "created", st->created);
+  gen_string (g, "cgroup_path", st->cgroup_path);
+  gen_string (g, "isolation", st->isolation);
+  gen_string (g, "oci_version", st->oci_version);
+  gen_string (g, "notify_socket_host", st->notify_socket_host);
+  yajl_gen_string (g, (const unsigned char *) "annotations", strlen ("annotations"));
+  yajl_gen_map_open (g);
+  for (i = 0; st->annotations && i < st->annotations->len; i++)
+    gen_string (g, st->annotations->keys[i], st->annotations->values[i]);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  return carve_write_file_atomic (path, (const char *) buf, len, 0600, err);
+}
+
+static char *
+tree_string (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+}
+
+static long long
+tree_integer (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+int
+carve_state_load (const char *root, const char *id, struct carve_state_s **ret, carve_error_t *err)
+{
+  cleanup_free char *dir = NULL, *path = NULL, *buf = NULL;
+  CARVE_CLEANUP (yajl) yajl_val tree = NULL;
+  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
+  const char *ann_path[] = { "annotations", NULL };
+  char errbuf[256];
+  yajl_val ann;
+
+  if (carve_state_validate_id (id, err) < 0)
+    return -1;
+  dir = carve_state_dir (root, id);
+  path = carve_path_join (dir, "state.json");
+  if (carve_read_file (path, &buf, NULL, err) < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          carve_error_release (err);
+          return carve_make_error (err, 0, "container `%s` does not exist", id);
+        }
+      return -1;
+    }
+  tree = yajl_tree_parse (buf, errbuf, sizeof (errbuf));
+  if (tree == NULL || !YAJL_IS_OBJECT (tree))
+    return carve_make_error (err, 0, "container `%s`: corrupt state file `%s`", id, path);
+
+  st = xzalloc (sizeof (*st));
+  st->id = tree_string (tree, "id");
+  st->pid = (pid_t) tree_integer (tree, "pid");
+  st->pid_start = (unsigned long long) tree_integer (tree, "pid_start");
+  st->bundle = tree_string (tree, "bundle");
+  st->rootfs = tree_string (tree, "rootfs");
+  st->created = tree_string (tree, "created");
+  st->cgroup_path = tree_string (tree, "cgroup_path");
+  st->isolation = tree_string (tree, "isolation");
+  st->oci_version = tree_string (tree, "oci_version");
+  st->notify_socket_host = tree_string (tree, "notify_socket_host");
+  ann = yajl_tree_get (tree, ann_path, yajl_t_object);
+  if (ann && YAJL_GET_OBJECT (ann)->len > 0)
+    {
+      size_t i, n = YAJL_GET_OBJECT (ann)->len;
+      st->annotations = xzalloc (sizeof (*st->annotations));
+      st->annotations->keys = xcalloc (n + 1, sizeof (char *));
+      st->annotations->values = xcalloc (n + 1, sizeof (char *));
+      for (i = 0; i < n; i++)
+        {
+          yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
+          st->annotations->keys[st->annotations->len] = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
+          st->annotations->values[st->annotations->len] = xstrdup (YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : "");
+          st->annotations->len++;
+        }
+    }
+  if (st->id == NULL || st->bundle == NULL)
+    return carve_make_error (err, 0, "container `%s`: corrupt state file `%s`", id, path);
+  *ret = steal_pointer (&st);
+  return 0;
+}
+
+void
+carve_state_free (struct carve_state_s *st)
+{
+  if (st == NULL)
+    return;
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  free (st->cgroup_path);
+  free (st->isolation);
+  free (st->oci_version);
+  free (st->notify_socket_host);
+  if (st->annotations)
+    {
+      carve_strv_free (st->annotations->keys);
+      carve_strv_free (st->annotations->values);
+      free (st->annotations);
+    }
+  free (st);
+}
+
+unsigned long long
+carve_state_pid_start_time (pid_t pid)
+{
+  cleanup_free char *path = NULL, *buf = NULL;
+  carve_error_t err = NULL;
+  unsigned long long start = 0;
+  char *p, state;
+  int field;
+
+  if (pid <= 0)
+    return 0;
+  path = xasprintf ("/proc/%d/stat", (int) pid);
+  if (carve_read_file (path, &buf, NULL, &err) < 0)
+    {
+      carve_error_release (&err);
+      return 0;
+    }
+  /* The command name may hold spaces and parentheses: fields start after
+     the last ')'.  */
+  p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return 0;
+  p += 2;
+  state = *p;
+  if (state == 'Z' || state == 'X' || state == 'x')
+    return 0;
+  /* p is at field 3 (state); the start time is field 22.  */
+  for (field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p == NULL || sscanf (p, "%llu", &start) != 1)
+    return 0;
+  return start;
+}
+
+bool
+carve_state_init_alive (const struct carve_state_s *st)
+{
+  unsigned long long start;
+
+  if (st->pid <= 0)
+    return false;
+  start = carve_state_pid_start_time (st->pid);
+  return start != 0 && start == st->pid_start;
+}
+
+char *
+carve_state_now_rfc3339 (void)
+{
+  struct timespec now;
+  struct tm tm;
+  char base[64], frac[16];
+  long ns;
+  int digits = 9;
+
+  clock_gettime (CLOCK_REALTIME, &now);
+  gmtime_r (&now.tv_sec, &tm);
+  strftime (base, sizeof (base), "%Y-%m-%dT%H:%M:%S", &tm);
+  /* Go's RFC3339Nano drops trailing zeros of the fraction (and the dot
+     when it is zero).  */
+  ns = now.tv_nsec;
+  if (ns == 0)
+    return xasprintf ("%sZ", base);
+  while (ns % 10 == 0)
+    {
+      ns /= 10;
+      digits--;
+    }
+  snprintf (frac, sizeof (frac), "%0*ld", digits, ns);
+  return xasprintf ("%s.%sZ", base, frac);
+}
