@@ -1,0 +1,86 @@
+/* Shared between cgroup.c and its backends (cgroup-v1.c, cgroup-v2.c): the
+   cgroup object and the ops table.  Not for use outside runtime/linux.  */
+#ifndef CARVE_LINUX_CGROUP_INTERNAL_H
+#define CARVE_LINUX_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "runtime/linux/cgroup.h"
+
+struct carve_cgroup_s
+{
+  carve_cgroup_layout_t layout; /* a reference */
+  char *path;                   /* what carve_cgroup_path returns */
+  char **rels;                  /* per hierarchy: the path below its root */
+  char **dirs;                  /* per hierarchy: the directory */
+};
+
+/* One backend.  Every operation gets the cgroup's directory on the
+   hierarchy holding the controller; the generic code in cgroup.c chooses the
+   hierarchy, so in hybrid mode v1 and v2 operations mix.  A NULL entry means
+   the backend has no such controller.  The set_* functions are only called
+   when the resource group is present in the spec.  */
+struct carve_cgroup_ops_s
+{
+  const char *name;
+
+  /* Called for every directory on the way to the cgroup, parent first, on
+     hierarchy H (v1 cpuset: fill the empty cpus and mems).  */
+  int (*prepare_dir) (const struct carve_cgroup_hierarchy_s *h, const char *parent, const char *dir,
+                      carve_error_t *err);
+
+  int (*set_cpu) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_cpuset) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_memory) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_pids) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_blkio) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_hugetlb) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_net_cls) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_net_prio) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_rdma) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+  int (*set_devices) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+
+  int (*freeze) (const char *dir, bool frozen, carve_error_t *err);
+  int (*is_frozen) (const char *dir, bool *ret, carve_error_t *err);
+
+  int (*stats_cpu) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_cpuacct) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_memory) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_pids) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_blkio) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_hugetlb) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*oom_count) (const char *dir, uint64_t *ret, carve_error_t *err);
+};
+
+extern const struct carve_cgroup_ops_s carve_cgroup_ops_v1;
+extern const struct carve_cgroup_ops_s carve_cgroup_ops_v2;
+
+/* Helpers shared by the backends (cgroup.c).  */
+
+/* Writes VALUE to DIR/FILE with one write(2), O_TRUNC as cgroup files want;
+   the error names the file and the value.  */
+int carve_cgroup_write (const char *dir, const char *file, const char *value, carve_error_t *err);
+int carve_cgroup_writef (const char *dir, const char *file, carve_error_t *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+/* Reads DIR/FILE, trailing newline removed.  */
+int carve_cgroup_read (const char *dir, const char *file, char **ret, carve_error_t *err);
+/* Reads DIR/FILE as one unsigned number ("max" is UINT64_MAX).  */
+int carve_cgroup_read_u64 (const char *dir, const char *file, uint64_t *ret, carve_error_t *err);
+/* Looks KEY up in a "key value" file (memory.stat, cpu.stat, cgroup.events);
+   1 found, 0 not found, -1 error.  */
+int carve_cgroup_read_keyed (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err);
+bool carve_cgroup_file_exists (const char *dir, const char *file);
+
+/* Converts v1 cpu.shares to v2 cpu.weight with runc's formula.  */
+uint64_t carve_cgroup_shares_to_weight (uint64_t shares);
+
+/* rdma.max, the same on v1 and v2 (cgroup-v1.c).  */
+int carve_cgroup_set_rdma (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
+
+/* Blkio entries: appends one.  */
+void carve_cgroup_blkio_add (struct carve_cgroup_blkio_list_s *l, uint64_t major, uint64_t minor, const char *op,
+                             uint64_t value);
+
+#endif
