@@ -143,7 +143,9 @@ carve_spec_default_json (bool rootless)
   carve_spec_gen_key_strv (g, "bounding", default_caps);
   carve_spec_gen_key_strv (g, "effective", default_caps);
   carve_spec_gen_key_strv (g, "permitted", default_caps);
-  carve_spec_gen_key_strv (g, "ambient", default_caps);
+  /* runc 1.1 also lists these as ambient, which the kernel cannot grant
+     without the inheritable set, so every run warned; runc 1.2 dropped
+     the ambient list for that reason, and so does carve.  */
   (void)yajl_gen_map_close (g);
   carve_spec_gen_str (g, "rlimits");
   (void)yajl_gen_array_open (g);

@@ -1,0 +1,83 @@
+/* linux.seccomp: the container process's system call filter.
+
+   The filter is compiled to BPF in the runtime, before the container's init
+   is forked (carve_seccomp_build), so that the init only has to hand the
+   program to seccomp(2) right before it execs (carve_seccomp_load): no
+   libseccomp, no allocation, no file in the container's root is needed
+   there.  When a rule uses SCMP_ACT_NOTIFY the load returns the user
+   notification listener, which the runtime passes on to the seccomp agent
+   at linux.seccomp.listenerPath (carve_seccomp_send_listener).  */
+#ifndef CARVE_LINUX_SECCOMP_H
+#define CARVE_LINUX_SECCOMP_H
+
+#include <seccomp.h>
+#include <stdbool.h>
+
+#include "runtime/base/cleanup.h"
+#include "runtime/base/error.h"
+#include "spec/spec.h"
+
+CARVE_DEFINE_CLEANUP (scmp, scmp_filter_ctx, seccomp_release)
+#define cleanup_scmp CARVE_CLEANUP (scmp)
+
+/* A compiled filter, ready to load.  */
+struct carve_seccomp_s;
+typedef struct carve_seccomp_s carve_seccomp_t;
+
+/* Compiles SC into a BPF filter for this machine.  EXTRA_NOTIFY_SYSCALLS
+   (carve.syscalls.forward) add SCMP_ACT_NOTIFY rules and
+   EXTRA_ENOSYS_SYSCALLS (carve.syscalls.deny) add SCMP_ACT_ERRNO(ENOSYS)
+   rules; both may be NULL, and they take precedence over SC's own rules for
+   the syscalls they name (deny over forward).  A syscall name libseccomp
+   does not know on this architecture is skipped with a warning, as runc
+   does; the warnings (NULL-terminated, or NULL when there are none) go to
+   *RET_WARNINGS when RET_WARNINGS is not NULL.  An unknown action,
+   architecture, operator or flag, an errnoRet on an action that takes none,
+   or an argument index above 5 is an error naming the JSON path
+   (`linux.seccomp.syscalls[2].action: unknown action `SCMP_ACT_FOO``).
+   Several conditions on the same argument of one entry match when any of
+   them does (runc's rule).  */
+int carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_notify_syscalls,
+                         char *const *extra_enosys_syscalls, carve_seccomp_t **ret, char ***ret_warnings,
+                         carve_error_t *err);
+
+/* true when loading S gives a user notification listener.  */
+bool carve_seccomp_has_notify (const carve_seccomp_t *s);
+
+/* Installs S in the calling thread (all threads with
+   SECCOMP_FILTER_FLAG_TSYNC).  The caller must have set no_new_privs or
+   hold CAP_SYS_ADMIN.  Makes exactly one system call, seccomp(2), and none
+   after it, so it is safe as the last step before execve even under a
+   filter that kills.  *RET_NOTIFY_FD is the listener (O_CLOEXEC) when a
+   rule uses SCMP_ACT_NOTIFY, else -1: pass it on with system calls that the
+   filter does not send to the listener itself.  */
+int carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t *err);
+
+void carve_seccomp_free (carve_seccomp_t *s);
+CARVE_DEFINE_CLEANUP (seccomp, carve_seccomp_t *, carve_seccomp_free)
+#define cleanup_seccomp CARVE_CLEANUP (seccomp)
+
+/* The container process state of config-linux.md ("The Container Process
+   State"): {"ociVersion", "fds": ["seccompFd"], "pid", "metadata" (omitted
+   when NULL), "state"}.  STATE_JSON is the container's state object
+   (runtime.md "State", e.g. as emitted for hooks), embedded as is.  Returns
+   a malloc'd compact JSON string, NULL with *ERR when STATE_JSON is not a
+   JSON object.  */
+char *carve_seccomp_emit_process_state (int pid, const char *metadata, const char *state_json, carve_error_t *err);
+
+/* The seccomp agent protocol: connects to the AF_UNIX SOCK_STREAM socket at
+   LISTENER_PATH, sends PROCESS_STATE_JSON (carve_seccomp_emit_process_state)
+   with NOTIFY_FD attached by SCM_RIGHTS to the first sendmsg, and closes the
+   connection.  Paths longer than sun_path are reached through their
+   directory.  */
+int carve_seccomp_send_listener (const char *listener_path, int notify_fd, const char *process_state_json,
+                                 carve_error_t *err);
+
+/* Name tables for `features` (NULL-terminated): the actions, operators and
+   flags carve accepts, and the architectures this libseccomp knows.  */
+const char *const *carve_seccomp_known_actions (void);
+const char *const *carve_seccomp_known_operators (void);
+const char *const *carve_seccomp_known_archs (void);
+const char *const *carve_seccomp_known_flags (void);
+
+#endif
