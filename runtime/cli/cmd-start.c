@@ -8,10 +8,16 @@
 int
 carve_cli_start (struct carve_context_s *ctx, int argc, char **argv)
 {
+  static const struct option no_options[] = {
+    { NULL, 0, NULL, 0 },
+  };
   carve_error_t err = NULL;
 
-  if (getopt (argc, argv, "") != -1)
-    return 1;
+  if (getopt_long (argc, argv, "", no_options, NULL) != -1)
+    {
+      carve_log (CARVE_LOG_ERROR, "start: unknown option `%s`", argv[optind - 1]);
+      return 1;
+    }
   if (carve_cli_expect_args ("start", argc, optind, 1, 1, "CONTAINER-ID") < 0)
     return 1;
   if (carve_container_start (ctx, argv[optind], &err) < 0)

@@ -18,6 +18,7 @@ struct command_s
 static const struct command_s commands[] = {
   { "create", carve_cli_create, "create a container" },
   { "delete", carve_cli_delete, "delete any resources held by the container" },
+  { "exec", carve_cli_exec, "execute a new process inside the container" },
   { "features", carve_cli_features, "show the enabled features" },
   { "kill", carve_cli_kill, "send a signal to the container's init process" },
   { "list", carve_cli_list, "list containers started by carve with the given root" },
@@ -87,13 +88,18 @@ main (int argc, char **argv)
     .root = "/run/carve",
     .warn = carve_log_warning_cb,
   };
-  const char *log_path = NULL, *log_format = "text";
+  const char *log_path = NULL, *log_format = "text", *bad_option = NULL;
+  bool bad_missing_arg = false;
   carve_error_t err = NULL;
   size_t i;
   int c;
 
-  /* "+": stop at the subcommand; its options are its own.  */
-  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+  /* getopt must not print: a failure is one line, also in the json log.
+     This holds for the subcommands' getopt calls too.  */
+  opterr = 0;
+  /* "+": stop at the subcommand; its options are its own.  ":": tell a
+     missing argument from an unknown option.  */
+  while ((c = getopt_long (argc, argv, "+:vh", opts, NULL)) != -1)
     {
       switch (c)
         {
@@ -124,9 +130,18 @@ main (int argc, char **argv)
         case 'h':
           usage (stdout);
           return 0;
+        case ':':
+          if (bad_option == NULL)
+            {
+              bad_option = argv[optind - 1];
+              bad_missing_arg = true;
+            }
+          break;
         default:
-          usage (stderr);
-          return 1;
+          /* Reported once the log is set up, wherever the flag was.  */
+          if (bad_option == NULL)
+            bad_option = argv[optind - 1];
+          break;
         }
     }
 
@@ -134,6 +149,12 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "carve: %s\n", err->msg);
       carve_error_release (&err);
+      return 1;
+    }
+  if (bad_option != NULL)
+    {
+      carve_log (CARVE_LOG_ERROR, bad_missing_arg ? "option `%s` requires an argument" : "unknown option `%s`",
+                 bad_option);
       return 1;
     }
   if (ctx.isolation != NULL && strcmp (ctx.isolation, "permeable") != 0 && strcmp (ctx.isolation, "oci") != 0)

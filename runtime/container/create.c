@@ -392,6 +392,21 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
     }
 }
 
+static void
+run_poststop_hooks (const struct carve_context_s *ctx, const carve_spec_t spec, const struct carve_state_s *st)
+{
+  cleanup_free char *state = NULL;
+  cleanup_strv char **warnings = NULL;
+  size_t i;
+
+  if (spec == NULL || st == NULL || spec->hooks == NULL || spec->hooks->poststop_len == 0)
+    return;
+  state = carve_container_hook_state (st, "stopped");
+  (void) carve_hooks_run_all_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &warnings);
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (ctx, "%s", warnings[i]);
+}
+
 int
 carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
                        bool foreground, struct carve_spawned_s *ret, carve_error_t *err)
@@ -486,12 +501,11 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
           goto fail;
         }
       base = xstrdup (slash ? slash + 1 : "notify.sock");
-      /* The container sees the socket at the host's path: its directory is
-         bound from our state directory, and `start` creates the socket.  */
-      if (plan.mount_ns && host_notify[0] == '/')
-        notify_in_container = xstrdup (host_notify);
-      else if (plan.mount_ns)
-        notify_in_container = xstrdup ("/run/notify/notify.sock");
+      /* As runc: the container sees the socket in /run/notify, a bind
+         mount of our state directory's notify/ (the socket itself does not
+         exist before `start` creates it, so its directory is bound).  */
+      if (plan.mount_ns)
+        notify_in_container = carve_path_join ("/run/notify", base);
       else
         notify_in_container = carve_path_join (notify_dir, base);
     }
@@ -652,6 +666,11 @@ fail:
       (void) carve_cgroup_destroy (cg, &ignored);
       carve_error_release (&ignored);
     }
+  /* runtime.md: a create that fails once the container exists goes on to
+     destroy it and to the poststop hooks (their failures are warnings), as
+     runc's destroy does.  */
+  if (pid > 0)
+    run_poststop_hooks (ctx, spec, st);
   if (dir)
     {
       carve_error_t ignored = NULL;

@@ -86,12 +86,20 @@ setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
     return -1;
   if (cfg->notify_socket_host != NULL && cfg->notify_socket_state != NULL)
     {
+      /* notify_socket_state is a directory (the socket appears in it at
+         `start`): bind it onto the directory of the socket's path.  */
+      cleanup_free char *sockdir = xstrdup (cfg->notify_socket_host);
       cleanup_close int target = -1;
       char buf[CARVE_SAFEPATH_FD_PATH_MAX];
-      if (carve_safepath_create_file (rootfd, cfg->notify_socket_host, 0600, &target, err) < 0)
+      char *slash = strrchr (sockdir, '/');
+
+      if (slash == NULL || slash == sockdir)
+        return carve_make_error (err, 0, "NOTIFY_SOCKET: `%s` is not in a directory", cfg->notify_socket_host);
+      *slash = '\0';
+      if (carve_safepath_mkdir_p (rootfd, sockdir, 0755, &target, err) < 0)
         return carve_error_wrap (err, "NOTIFY_SOCKET");
       if (mount (cfg->notify_socket_state, carve_safepath_fd_path (target, buf), NULL, MS_BIND, NULL) < 0)
-        return carve_make_error (err, errno, "NOTIFY_SOCKET: bind `%s`", cfg->notify_socket_host);
+        return carve_make_error (err, errno, "NOTIFY_SOCKET: bind `%s` on `%s`", cfg->notify_socket_state, sockdir);
     }
   return 0;
 }
@@ -319,7 +327,9 @@ carve_init_run (const struct carve_init_config_s *cfg)
     _exit (1);
   if (hooks && hooks->create_container_len > 0)
     {
-      cleanup_free char *state = hook_state (cfg, "creating", runtime_pid);
+      /* runtime.md: hooks in the container namespace get the pid as the
+         container sees it (1 in a new PID namespace).  */
+      cleanup_free char *state = hook_state (cfg, "creating", getpid ());
       if (carve_hooks_run (hooks->create_container, hooks->create_container_len, "createContainer", state, &err) < 0)
         init_fail (&err);
     }
@@ -361,7 +371,9 @@ carve_init_run (const struct carve_init_config_s *cfg)
 
   if (hooks && hooks->start_container_len > 0)
     {
-      cleanup_free char *state = hook_state (cfg, "running", runtime_pid);
+      /* runtime.md: until the user's program is executed the container is
+         `created` (runc sends the same).  */
+      cleanup_free char *state = hook_state (cfg, "created", getpid ());
       if (carve_hooks_run (hooks->start_container, hooks->start_container_len, "startContainer", state, &err) < 0)
         init_fail (&err);
     }
