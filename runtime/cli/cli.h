@@ -12,6 +12,7 @@ int carve_cli_start (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_run (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_state (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_kill (struct carve_context_s *ctx, int argc, char **argv);
+int carve_cli_exec (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_delete (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_list (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_spec (struct carve_context_s *ctx, int argc, char **argv);

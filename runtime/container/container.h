@@ -59,6 +59,34 @@ enum carve_list_format
 int carve_container_list (const struct carve_context_s *ctx, enum carve_list_format format, bool quiet,
                           char **ret_output, carve_error_t *err);
 
+struct carve_exec_options_s
+{
+  const char *id;
+  const char *process_path; /* -p: a process.json; else the fields below */
+  char **args;              /* the command, NULL-terminated */
+  bool tty;
+  bool tty_set;             /* --tty given (overrides process.terminal) */
+  const char *console_socket;
+  bool detach;
+  const char *pid_file;
+  const char *cwd;
+  char **env;             /* --env, appended */
+  const char *user;       /* uid[:gid] */
+  char **additional_gids; /* --additional-gids */
+  char **caps;            /* --cap, added to every set */
+  bool no_new_privs;
+  const char *process_label;
+  const char *apparmor;
+  int preserve_fds;
+  const char *cgroup; /* --cgroup: a sub-cgroup, [ctrl,ctrl:]path */
+};
+
+/* `exec`: runs a new process in the container's namespaces (oci mode), or
+   its mount namespace and cgroup (permeable mode).  Unless detached, waits
+   for it and sets *RET_STATUS to its exit status.  */
+int carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *opts,
+                          int *ret_status, carve_error_t *err);
+
 /* `carve spec`: writes config.json into BUNDLE (refuses to overwrite).  */
 int carve_container_spec (const char *bundle, bool rootless, carve_error_t *err);
 /* `carve features` JSON.  */

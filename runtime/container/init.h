@@ -41,8 +41,8 @@ struct carve_init_config_s
   bool no_pivot;
   bool no_new_keyring;
   char **env; /* process.env plus LISTEN_FDS, NOTIFY_SOCKET, ... */
-  const char *notify_socket_host;  /* host NOTIFY_SOCKET path, or NULL */
-  const char *notify_socket_state; /* our socket in the state dir */
+  const char *notify_socket_host;  /* NOTIFY_SOCKET in the container, or NULL */
+  const char *notify_socket_state; /* the state dir's notify/, bound on its directory */
   const carve_seccomp_t *seccomp; /* NULL without linux.seccomp */
 };
 

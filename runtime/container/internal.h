@@ -2,6 +2,7 @@
 #ifndef CARVE_CONTAINER_INTERNAL_H
 #define CARVE_CONTAINER_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -42,6 +43,12 @@ int carve_container_open_cgroup (const struct carve_state_s *st, carve_cgroup_t 
 
 /* The config.json that create saved in the state directory.  */
 carve_spec_t carve_container_saved_spec (const char *dir, carve_error_t *err);
+
+/* The signals a foreground run or exec forwards (blocked, read from a
+   signalfd), and the loop that forwards them, relays the pty and waits for
+   PID (our child); *RET_STATUS is its exit status, 128 + signal if killed.  */
+void carve_container_forwarded_signals (sigset_t *set);
+int carve_container_supervise (pid_t pid, int pty, int sfd, int *ret_status);
 
 /* The OCI state (hooks' stdin) of ST with STATUS.  */
 char *carve_container_hook_state (const struct carve_state_s *st, const char *status);

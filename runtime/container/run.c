@@ -20,8 +20,8 @@
 
 /* Signals `carve run` forwards to the container's init; SIGCHLD tells it
    the init is gone, SIGWINCH resizes its terminal.  */
-static void
-forwarded_signals (sigset_t *set)
+void
+carve_container_forwarded_signals (sigset_t *set)
 {
   int s;
 
@@ -53,8 +53,8 @@ exit_status_of (int status)
 
 /* Waits for the init (our child), forwarding signals and, with a terminal,
    copying between our stdio and the pty master.  */
-static int
-supervise (pid_t pid, int pty, int sfd, int *ret_status)
+int
+carve_container_supervise (pid_t pid, int pty, int sfd, int *ret_status)
 {
   struct termios saved;
   bool raw = false, stdin_open = pty >= 0;
@@ -179,7 +179,7 @@ carve_container_run (const struct carve_context_s *ctx, const struct carve_creat
 
   /* Blocked before the init is cloned so that no signal is lost; the init
      unblocks them for itself.  */
-  forwarded_signals (&set);
+  carve_container_forwarded_signals (&set);
   sigprocmask (SIG_BLOCK, &set, &old);
   sfd = signalfd (-1, &set, SFD_CLOEXEC);
   if (sfd < 0)
@@ -197,7 +197,7 @@ carve_container_run (const struct carve_context_s *ctx, const struct carve_creat
       carve_error_release (&ignored);
       goto out;
     }
-  supervise (s.state->pid, steal_fd (&s.pty_master), sfd, ret_status);
+  carve_container_supervise (s.state->pid, steal_fd (&s.pty_master), sfd, ret_status);
   if (!opts->keep && carve_container_destroy (ctx, s.dir, s.state, err) < 0)
     goto out;
   r = 0;

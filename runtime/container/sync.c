@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ carve_sync_send (int fd, enum carve_sync_type type, const char *payload, int pas
   return r < 0 ? -1 : 0;
 }
 
-int
-carve_sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd, carve_error_t *err)
+static int
+sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd, bool eof_ok, carve_error_t *err)
 {
   char buf[sizeof (struct sync_header_s) + SYNC_MAX + 1];
   union
@@ -76,7 +77,11 @@ carve_sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
       memcpy (&passed, CMSG_DATA (c), sizeof (int));
   if (r == 0)
-    return carve_make_error (err, 0, "the container's init exited during setup");
+    {
+      if (eof_ok)
+        return 1;
+      return carve_make_error (err, 0, "the container's init exited during setup");
+    }
   if ((size_t) r < sizeof (h))
     {
       if (passed >= 0)
@@ -93,6 +98,19 @@ carve_sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int
   else if (passed >= 0)
     close (passed);
   return 0;
+}
+
+int
+carve_sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd, carve_error_t *err)
+{
+  return sync_recv (fd, ret_type, ret_payload, ret_fd, false, err);
+}
+
+int
+carve_sync_recv_or_eof (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd,
+                        carve_error_t *err)
+{
+  return sync_recv (fd, ret_type, ret_payload, ret_fd, true, err);
 }
 
 int

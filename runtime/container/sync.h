@@ -22,6 +22,11 @@ int carve_sync_send (int fd, enum carve_sync_type type, const char *payload, int
    *RET_FD (-1 when none) belong to the caller.  EOF is an error: the other
    side died.  */
 int carve_sync_recv (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd, carve_error_t *err);
+/* As carve_sync_recv, but the other side closing the socket (its execve
+   closed it) returns 1 instead of an error.  */
+int carve_sync_recv_or_eof (int fd, enum carve_sync_type *ret_type, char **ret_payload, int *ret_fd,
+                            carve_error_t *err);
+
 /* Waits for TYPE; a CARVE_SYNC_ERROR becomes *ERR.  */
 int carve_sync_expect (int fd, enum carve_sync_type type, carve_error_t *err);
 

@@ -1,0 +1,434 @@
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fsutil.h"
+#include "internal.h"
+#include "runtime/linux/caps.h"
+#include "runtime/linux/execpath.h"
+#include "runtime/linux/namespaces.h"
+#include "runtime/linux/procattr.h"
+#include "runtime/linux/rlimits.h"
+#include "runtime/linux/seccomp.h"
+#include "runtime/linux/terminal.h"
+#include "runtime/linux/user.h"
+#include "sync.h"
+#include "xalloc.h"
+
+/* What the exec'd process's child side needs, prepared before the clone.  */
+struct exec_child_s
+{
+  const struct carve_spec_process_s *process;
+  const struct carve_ns_path_s *ns;
+  size_t ns_len;
+  int sync_fd;
+  const char *console_socket;
+  bool tty_to_parent;
+  int preserve_fds;
+  const carve_seccomp_t *seccomp;
+};
+
+static void
+strv_add (char ***v, size_t *len, const char *s)
+{
+  carve_strv_append (v, s);
+  *len = carve_strv_length (*v);
+}
+
+static int
+parse_id (const char *s, const char *flag, uint32_t *ret, carve_error_t *err)
+{
+  unsigned long v;
+  if (carve_parse_ulong (s, &v) < 0 || v > UINT32_MAX)
+    return carve_make_error (err, 0, "%s: `%s` is not a numeric id", flag, s);
+  *ret = (uint32_t) v;
+  return 0;
+}
+
+/* The process to run: process.json (-p), or the container's own process
+   with the command and the flags' overrides, as runc builds it.  */
+static int
+build_process (const struct carve_exec_options_s *o, carve_spec_t spec, carve_error_t *err)
+{
+  struct carve_spec_process_s *p;
+  size_t i;
+
+  if (o->process_path)
+    {
+      cleanup_free char *buf = NULL;
+      size_t len = 0;
+      struct carve_spec_process_s *np;
+      if (carve_read_file (o->process_path, &buf, &len, err) < 0)
+        return carve_error_wrap (err, "--process");
+      np = carve_spec_process_parse (buf, len, err);
+      if (np == NULL)
+        return carve_error_wrap (err, "--process `%s`", o->process_path);
+      carve_spec_process_free (spec->process);
+      spec->process = np;
+    }
+  else
+    {
+      if (o->args == NULL || o->args[0] == NULL)
+        return carve_make_error (err, 0, "exec: missing the command to run, usage: carve exec [options] ID COMMAND [ARG...]");
+      if (spec->process == NULL)
+        spec->process = xzalloc (sizeof (*spec->process));
+      p = spec->process;
+      carve_strv_free (p->args);
+      p->args = carve_strv_dup (o->args);
+      p->args_len = carve_strv_length (p->args);
+      p->terminal = false;
+    }
+  p = spec->process;
+  if (o->tty_set)
+    p->terminal = o->tty;
+  for (i = 0; o->env && o->env[i]; i++)
+    strv_add (&p->env, &p->env_len, o->env[i]);
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  if (o->user)
+    {
+      cleanup_free char *u = xstrdup (o->user);
+      char *colon = strchr (u, ':');
+      if (p->user == NULL)
+        p->user = xzalloc (sizeof (*p->user));
+      if (colon)
+        *colon = '\0';
+      if (parse_id (u, "--user", &p->user->uid, err) < 0)
+        return -1;
+      if (colon && parse_id (colon + 1, "--user", &p->user->gid, err) < 0)
+        return -1;
+    }
+  for (i = 0; o->additional_gids && o->additional_gids[i]; i++)
+    {
+      uint32_t gid = 0;
+      if (parse_id (o->additional_gids[i], "--additional-gids", &gid, err) < 0)
+        return -1;
+      if (p->user == NULL)
+        p->user = xzalloc (sizeof (*p->user));
+      p->user->additional_gids
+          = xrealloc (p->user->additional_gids, (p->user->additional_gids_len + 1) * sizeof (uint32_t));
+      p->user->additional_gids[p->user->additional_gids_len++] = gid;
+    }
+  for (i = 0; o->caps && o->caps[i]; i++)
+    {
+      struct carve_spec_capabilities_s *c;
+      if (p->capabilities == NULL)
+        p->capabilities = xzalloc (sizeof (*p->capabilities));
+      c = p->capabilities;
+      strv_add (&c->bounding, &c->bounding_len, o->caps[i]);
+      strv_add (&c->effective, &c->effective_len, o->caps[i]);
+      strv_add (&c->permitted, &c->permitted_len, o->caps[i]);
+      strv_add (&c->inheritable, &c->inheritable_len, o->caps[i]);
+      strv_add (&c->ambient, &c->ambient_len, o->caps[i]);
+    }
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (p->cwd == NULL)
+    p->cwd = xstrdup ("/");
+  if (p->args == NULL || p->args[0] == NULL)
+    return carve_make_error (err, 0, "process.args: missing the command to run");
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+child_fail (int fd, carve_error_t *err)
+{
+  (void) carve_sync_send (fd, CARVE_SYNC_ERROR, (err && *err) ? (*err)->msg : "exec failed", -1);
+  _exit (127);
+}
+
+__attribute__ ((noreturn)) static void
+exec_child (const struct exec_child_s *c)
+{
+  const struct carve_spec_process_s *p = c->process;
+  cleanup_free char *exe = NULL;
+  cleanup_strv char **warnings = NULL;
+  carve_error_t err = NULL;
+  enum carve_sync_type type;
+  struct carve_caps_s caps;
+  int i;
+
+  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (carve_sync_recv (c->sync_fd, &type, NULL, NULL, &err) < 0 || type != CARVE_SYNC_GO)
+    _exit (127);
+
+  /* The container's namespaces, mount last, so the process sees the
+     container's filesystem from here on.  */
+  if (carve_namespaces_join_paths (c->ns, c->ns_len, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (chdir (p->cwd) < 0)
+    {
+      carve_make_error (&err, errno, "process.cwd: chdir `%s`", p->cwd);
+      child_fail (c->sync_fd, &err);
+    }
+  exe = carve_exec_lookup (p->args[0], p->env, &err);
+  if (exe == NULL)
+    child_fail (c->sync_fd, &err);
+  if (p->terminal)
+    {
+      cleanup_close int master = -1, slave = -1;
+      if (carve_terminal_open_pty (&master, &slave, &err) < 0)
+        child_fail (c->sync_fd, &err);
+      if (p->console_size)
+        (void) carve_terminal_set_size (slave, (unsigned) p->console_size->height,
+                                        (unsigned) p->console_size->width, &err);
+      carve_error_release (&err);
+      if (c->console_socket && carve_console_socket_send (c->console_socket, master, &err) < 0)
+        child_fail (c->sync_fd, &err);
+      if (c->tty_to_parent && carve_sync_send (c->sync_fd, CARVE_SYNC_PTY, NULL, master) < 0)
+        _exit (127);
+      if (carve_terminal_become_controlling (slave, &err) < 0)
+        child_fail (c->sync_fd, &err);
+    }
+  else
+    (void) setsid ();
+
+  if (carve_rlimits_apply (p->rlimits, p->rlimits_len, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (p->apparmor_profile && carve_apparmor_set_exec (p->apparmor_profile, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  for (i = 3; i < 3 + c->preserve_fds; i++)
+    {
+      int fl = fcntl (i, F_GETFD);
+      if (fl >= 0)
+        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  if (carve_fds_close_from (3 + c->preserve_fds, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  (void) fcntl (c->sync_fd, F_SETFD, FD_CLOEXEC);
+
+  if (c->seccomp && !p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (carve_caps_parse (p->capabilities, &caps, &warnings, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (carve_process_drop_privileges (p->user, &caps, p->no_new_privileges, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (c->seccomp && p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
+    child_fail (c->sync_fd, &err);
+
+  (void) prctl (PR_SET_PDEATHSIG, 0);
+  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  carve_make_error (&err, errno, "exec `%s`", p->args[0]);
+  child_fail (c->sync_fd, &err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, carve_error_t *err)
+{
+  cleanup_free char *data = xasprintf ("%d", (int) pid);
+  if (carve_write_file_atomic (path, data, strlen (data), 0644, err) < 0)
+    return carve_error_wrap (err, "--pid-file");
+  return 0;
+}
+
+int
+carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *o, int *ret_status,
+                      carve_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
+  CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
+  CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
+  cleanup_seccomp carve_seccomp_t *seccomp = NULL;
+  cleanup_close int sfd = -1, pty = -1, own_pid_ns = -1, target_pid_ns = -1;
+  struct carve_ns_path_s *ns = NULL;
+  struct exec_child_s child;
+  size_t ns_len = 0, i, j;
+  int sync_fds[2] = { -1, -1 };
+  sigset_t set, old;
+  bool blocked = false;
+  const char *status;
+  pid_t pid = -1;
+  int r = -1;
+
+  if (carve_state_load (ctx->root, o->id, &st, err) < 0)
+    return -1;
+  dir = carve_state_dir (ctx->root, o->id);
+  status = carve_container_status_of (dir, st);
+  if (strcmp (status, "running") != 0 && strcmp (status, "created") != 0)
+    return carve_make_error (err, 0, "cannot exec in container `%s`: it is %s", o->id, status);
+  spec = carve_container_saved_spec (dir, err);
+  if (spec == NULL)
+    return -1;
+  if (build_process (o, spec, err) < 0)
+    return -1;
+  if (spec->process->terminal && o->detach && o->console_socket == NULL)
+    return carve_make_error (err, 0, "--tty: a detached exec with a terminal needs --console-socket");
+  if (spec->linux_ && spec->linux_->seccomp)
+    {
+      cleanup_strv char **warnings = NULL;
+      if (carve_seccomp_build (spec->linux_->seccomp, NULL, NULL, &seccomp, &warnings, err) < 0)
+        return -1;
+    }
+  if (carve_container_open_cgroup (st, &cg, err) < 0)
+    return -1;
+
+  /* The namespaces that differ from ours: in permeable mode the mount (and
+     user) namespace only.  A PID namespace applies to our children: join it
+     around the clone.  */
+  if (carve_namespaces_of_pid (st->pid, &ns, &ns_len, err) < 0)
+    return -1;
+  for (i = 0, j = 0; i < ns_len; i++)
+    {
+      if (strcmp (ns[i].type, "pid") == 0)
+        {
+          target_pid_ns = open (ns[i].path, O_RDONLY | O_CLOEXEC);
+          free (ns[i].path);
+          continue;
+        }
+      ns[j++] = ns[i];
+    }
+  ns_len = j;
+
+  if (!o->detach)
+    {
+      carve_container_forwarded_signals (&set);
+      sigprocmask (SIG_BLOCK, &set, &old);
+      blocked = true;
+      sfd = signalfd (-1, &set, SFD_CLOEXEC);
+      if (sfd < 0)
+        {
+          carve_make_error (err, errno, "signalfd");
+          goto out;
+        }
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0)
+    {
+      carve_make_error (err, errno, "socketpair");
+      goto out;
+    }
+
+  child = (struct exec_child_s){
+    .process = spec->process,
+    .ns = ns,
+    .ns_len = ns_len,
+    .sync_fd = sync_fds[1],
+    .console_socket = o->console_socket,
+    .tty_to_parent = spec->process->terminal && o->console_socket == NULL,
+    .preserve_fds = o->preserve_fds,
+    .seccomp = seccomp,
+  };
+
+  if (target_pid_ns >= 0)
+    {
+      own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (own_pid_ns < 0 || setns (target_pid_ns, CLONE_NEWPID) < 0)
+        {
+          carve_make_error (err, errno, "join the container's pid namespace");
+          goto out;
+        }
+    }
+  {
+    struct clone_args args;
+    memset (&args, 0, sizeof (args));
+    args.exit_signal = SIGCHLD;
+    pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  }
+  if (pid == 0)
+    {
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      close (sync_fds[0]);
+      exec_child (&child);
+    }
+  if (own_pid_ns >= 0)
+    (void) setns (own_pid_ns, CLONE_NEWPID);
+  if (pid < 0)
+    {
+      carve_make_error (err, errno, "clone");
+      goto out;
+    }
+  close (sync_fds[1]);
+  sync_fds[1] = -1;
+
+  if (cg && carve_cgroup_enter (cg, pid, o->cgroup, err) < 0)
+    goto fail;
+  if (carve_sync_send (sync_fds[0], CARVE_SYNC_GO, NULL, -1) < 0)
+    {
+      carve_make_error (err, errno, "start the exec'd process");
+      goto fail;
+    }
+  for (;;)
+    {
+      cleanup_free char *payload = NULL;
+      enum carve_sync_type type;
+      int fd = -1;
+      int rr = carve_sync_recv_or_eof (sync_fds[0], &type, &payload, &fd, err);
+
+      if (rr < 0)
+        goto fail;
+      if (rr == 1)
+        break; /* its execve closed the socket */
+      if (type == CARVE_SYNC_PTY)
+        {
+          if (pty >= 0)
+            close (pty);
+          pty = fd;
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      carve_make_error (err, 0, "%s", payload ? payload : "exec failed");
+      goto fail;
+    }
+
+  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+    goto fail;
+  if (o->detach)
+    {
+      *ret_status = 0;
+      r = 0;
+      goto out;
+    }
+  carve_container_supervise (pid, steal_fd (&pty), sfd, ret_status);
+  r = 0;
+  goto out;
+
+fail:
+  if (pid > 0)
+    {
+      (void) kill (pid, SIGKILL);
+      (void) waitpid (pid, NULL, 0);
+    }
+out:
+  if (sync_fds[0] >= 0)
+    close (sync_fds[0]);
+  if (sync_fds[1] >= 0)
+    close (sync_fds[1]);
+  carve_ns_paths_free (ns, ns_len);
+  if (blocked)
+    sigprocmask (SIG_SETMASK, &old, NULL);
+  return r;
+}
