@@ -419,7 +419,8 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
-  cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1;
+  cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1, console_dirfd = -1;
+  cleanup_free char *console_dir = NULL;
   int sync_fds[2] = { -1, -1 };
   const char *host_notify = getenv ("NOTIFY_SOCKET");
   const char *listen_env = getenv ("LISTEN_FDS");
@@ -479,10 +480,14 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
 
   if (listen_env && *listen_env)
     {
-      long n;
+      const char *listen_pid = getenv ("LISTEN_PID");
+      long n, lp;
       /* Socket activation: the fds systemd passed us go on to the
-         container, before the --preserve-fds ones.  */
-      if (carve_parse_long (listen_env, &n) == 0 && n > 0 && n < 65536)
+         container, before the --preserve-fds ones.  As sd_listen_fds(3)
+         and runc, only when they were meant for us (LISTEN_PID is our
+         PID), not inherited from some ancestor.  */
+      if (carve_parse_long (listen_env, &n) == 0 && n > 0 && n < 65536 && listen_pid != NULL
+          && carve_parse_long (listen_pid, &lp) == 0 && lp == (long) getpid ())
         listen_fds = (int) n;
     }
 
@@ -571,6 +576,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   cfg.unshare_cgroup_ns = plan.unshare_cgroup;
   cfg.unshare_time_ns = plan.unshare_time;
   cfg.console_socket = opts->console_socket;
+  cfg.console_socket_dirfd = -1;
   cfg.tty_to_parent = foreground && opts->console_socket == NULL;
   cfg.preserve_fds = listen_fds + opts->preserve_fds;
   cfg.no_pivot = opts->no_pivot;
@@ -590,6 +596,24 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     {
       carve_make_error (err, 0, "--console-socket: process.terminal is false");
       goto fail;
+    }
+  if (spec->process->terminal && opts->console_socket != NULL)
+    {
+      /* The init connects after pivot_root, where the host's path is gone:
+         it reaches the socket relative to this directory.  */
+      const char *slash = strrchr (opts->console_socket, '/');
+      console_dir = slash == NULL ? xstrdup (".")
+                    : slash == opts->console_socket ? xstrdup ("/")
+                                                    : xstrndup (opts->console_socket,
+                                                                (size_t) (slash - opts->console_socket));
+      console_dirfd = open (console_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (console_dirfd < 0)
+        {
+          carve_make_error (err, errno, "--console-socket: open `%s`", console_dir);
+          goto fail;
+        }
+      cfg.console_socket_dirfd = console_dirfd;
+      cfg.console_socket_name = slash ? slash + 1 : opts->console_socket;
     }
 
   /* Joining a PID namespace by path takes effect for our children only:

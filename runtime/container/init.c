@@ -131,7 +131,21 @@ setup_terminal (const struct carve_init_config_s *cfg, carve_error_t *err)
     return -1;
   if (cfg->console_socket)
     {
-      if (carve_console_socket_send (cfg->console_socket, master, err) < 0)
+      /* The socket's path is the host's, unreachable from inside the
+         rootfs: connect relative to its directory, opened by the parent,
+         then come back to the process's cwd.  */
+      cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      int r;
+
+      if (cwd < 0)
+        return carve_make_error (err, errno, "open the working directory");
+      if (fchdir (cfg->console_socket_dirfd) < 0)
+        return carve_make_error (err, errno, "--console-socket `%s`: chdir", cfg->console_socket);
+      r = carve_console_socket_send (cfg->console_socket_name, master, err);
+      if (fchdir (cwd) < 0 && r == 0)
+        return carve_make_error (err, errno, "return to the working directory");
+      close (cfg->console_socket_dirfd);
+      if (r < 0)
         return carve_error_wrap (err, "--console-socket `%s`", cfg->console_socket);
     }
   else if (cfg->tty_to_parent)

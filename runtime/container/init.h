@@ -35,6 +35,10 @@ struct carve_init_config_s
   bool unshare_cgroup_ns;
   bool unshare_time_ns;
   const char *console_socket;
+  /* The console socket's directory (O_PATH, opened by the parent: the
+     host's path is out of reach after pivot_root) and its name in it.  */
+  int console_socket_dirfd;
+  const char *console_socket_name;
   bool tty_to_parent; /* foreground run: send the pty master to carve run */
   int preserve_fds;   /* fds 3 .. 3+N-1 stay open, LISTEN_FDS included */
   int listen_fds;     /* socket activation: LISTEN_PID is set to the init */
