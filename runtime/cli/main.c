@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "runtime/linux/selfexe.h"
 
 struct command_s
 {
@@ -176,6 +177,17 @@ main (int argc, char **argv)
   for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
+        /* Commands that fork a process into a container run from a sealed
+           copy of carve, never from the file on disk.  */
+        if (strcmp (commands[i].name, "create") == 0 || strcmp (commands[i].name, "run") == 0
+            || strcmp (commands[i].name, "exec") == 0)
+          {
+            if (carve_selfexe_reexec_sealed (argv, &err) < 0)
+              {
+                carve_log_error (&err);
+                return 1;
+              }
+          }
         /* The subcommand parses argv[optind..]: reset getopt for it.  */
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;

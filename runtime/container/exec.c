@@ -37,6 +37,10 @@ struct exec_child_s
   size_t ns_len;
   int sync_fd;
   const char *console_socket;
+  /* The socket's directory, opened before joining the container's mount
+     namespace, where its host path no longer resolves.  */
+  int console_socket_dirfd;
+  const char *console_socket_name;
   bool tty_to_parent;
   int preserve_fds;
   const carve_seccomp_t *seccomp;
@@ -200,8 +204,21 @@ exec_child (const struct exec_child_s *c)
         (void) carve_terminal_set_size (slave, (unsigned) p->console_size->height,
                                         (unsigned) p->console_size->width, &err);
       carve_error_release (&err);
-      if (c->console_socket && carve_console_socket_send (c->console_socket, master, &err) < 0)
-        child_fail (c->sync_fd, &err);
+      if (c->console_socket)
+        {
+          if (fchdir (c->console_socket_dirfd) < 0
+              || carve_console_socket_send (c->console_socket_name, master, &err) < 0)
+            {
+              if (err == NULL)
+                carve_make_error (&err, errno, "--console-socket `%s`", c->console_socket);
+              child_fail (c->sync_fd, &err);
+            }
+          if (chdir (p->cwd) < 0)
+            {
+              carve_make_error (&err, errno, "process.cwd: chdir `%s`", p->cwd);
+              child_fail (c->sync_fd, &err);
+            }
+        }
       if (c->tty_to_parent && carve_sync_send (c->sync_fd, CARVE_SYNC_PTY, NULL, master) < 0)
         _exit (127);
       if (carve_terminal_become_controlling (slave, &err) < 0)
@@ -261,7 +278,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
   CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
-  cleanup_close int sfd = -1, pty = -1, own_pid_ns = -1, target_pid_ns = -1;
+  cleanup_close int sfd = -1, pty = -1, own_pid_ns = -1, target_pid_ns = -1, console_dirfd = -1;
   struct carve_ns_path_s *ns = NULL;
   struct exec_child_s child;
   size_t ns_len = 0, i, j;
@@ -328,6 +345,20 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
       carve_make_error (err, errno, "socketpair");
       goto out;
     }
+  if (o->console_socket)
+    {
+      const char *slash = strrchr (o->console_socket, '/');
+      cleanup_free char *d = slash == NULL               ? xstrdup (".")
+                             : slash == o->console_socket ? xstrdup ("/")
+                                                          : xstrndup (o->console_socket,
+                                                                      (size_t) (slash - o->console_socket));
+      console_dirfd = open (d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (console_dirfd < 0)
+        {
+          carve_make_error (err, errno, "--console-socket `%s`", o->console_socket);
+          goto out;
+        }
+    }
 
   child = (struct exec_child_s){
     .process = spec->process,
@@ -335,6 +366,10 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
     .ns_len = ns_len,
     .sync_fd = sync_fds[1],
     .console_socket = o->console_socket,
+    .console_socket_dirfd = console_dirfd,
+    .console_socket_name = o->console_socket ? (strrchr (o->console_socket, '/') ? strrchr (o->console_socket, '/') + 1
+                                                                                 : o->console_socket)
+                                             : NULL,
     .tty_to_parent = spec->process->terminal && o->console_socket == NULL,
     .preserve_fds = o->preserve_fds,
     .seccomp = seccomp,
