@@ -1,4 +1,5 @@
 #include <config.h>
+#include "runtime/base/deadline.h"
 #include "hooks/hooks.h"
 
 #include <errno.h>
@@ -70,27 +71,6 @@ tail_last_line (const struct output_tail *t)
   return xstrndup (t->buf + start, end - start);
 }
 
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-remaining_ms (long long deadline)
-{
-  long long left;
-
-  if (deadline < 0)
-    return -1;
-  left = deadline - now_ms ();
-  if (left < 0)
-    return 0;
-  return left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
 
 static int
 open_pidfd (pid_t pid)
@@ -239,7 +219,7 @@ supervise (pid_t pid, int *in, int *out, int *errfd, const char *state, int time
 {
   cleanup_close int pidfd = -1;
   size_t state_len = state ? strlen (state) : 0, written = 0;
-  long long deadline = timeout > 0 ? now_ms () + (long long)timeout * 1000 : -1;
+  long long deadline = timeout > 0 ? carve_now_ms () + (long long)timeout * 1000 : -1;
   bool exited = false;
 
   pidfd = open_pidfd (pid);
@@ -287,7 +267,7 @@ supervise (pid_t pid, int *in, int *out, int *errfd, const char *state, int time
           pfds[n++].events = POLLIN;
         }
 
-      wait = remaining_ms (deadline);
+      wait = carve_deadline_remaining_ms (deadline);
       if (pidfd < 0 && (wait < 0 || wait > HOOK_POLL_MS))
         wait = HOOK_POLL_MS;
 
@@ -331,7 +311,7 @@ supervise (pid_t pid, int *in, int *out, int *errfd, const char *state, int time
             return -1;
           exited = r > 0;
         }
-      if (!exited && deadline >= 0 && remaining_ms (deadline) == 0)
+      if (!exited && deadline >= 0 && carve_deadline_remaining_ms (deadline) == 0)
         {
           kill_hook (pid);
           if (reap (pid, 0, &res->wait_status) < 0)

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "spec/validate.h"
+#include "runtime/base/names.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -268,34 +269,7 @@ carve_spec_check_namespace_type (const char *value, carve_error_t *err)
 int
 carve_spec_rlimit_from_name (const char *name)
 {
-  static const struct
-  {
-    const char *name;
-    int resource;
-  } table[] = {
-    { "RLIMIT_AS", RLIMIT_AS },
-    { "RLIMIT_CORE", RLIMIT_CORE },
-    { "RLIMIT_CPU", RLIMIT_CPU },
-    { "RLIMIT_DATA", RLIMIT_DATA },
-    { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-    { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-    { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-    { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-    { "RLIMIT_NICE", RLIMIT_NICE },
-    { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-    { "RLIMIT_NPROC", RLIMIT_NPROC },
-    { "RLIMIT_RSS", RLIMIT_RSS },
-    { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-    { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-    { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-    { "RLIMIT_STACK", RLIMIT_STACK },
-  };
-  size_t i;
-
-  for (i = 0; i < sizeof (table) / sizeof (table[0]); i++)
-    if (strcmp (name, table[i].name) == 0)
-      return (int)table[i].resource;
-  return -1;
+  return carve_rlimit_from_name (name);
 }
 
 int

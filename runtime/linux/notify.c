@@ -1,4 +1,5 @@
 #include <config.h>
+#include "runtime/base/deadline.h"
 #include "runtime/linux/notify.h"
 
 #include <errno.h>
@@ -27,28 +28,6 @@
 /* How often the main process is checked for when pidfds are missing.  */
 #define PID_POLL_MS 100
 
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds left until DEADLINE (< 0: none) for poll.  */
-static int
-remaining_ms (long long deadline)
-{
-  long long left;
-
-  if (deadline < 0)
-    return -1;
-  left = deadline - now_ms ();
-  if (left < 0)
-    return 0;
-  return left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
 
 static int
 fill_sockaddr (struct sockaddr_un *addr, socklen_t *ret_len, const char *path, carve_error_t *err)
@@ -157,12 +136,12 @@ notify_barrier (int sock, const char *host_socket, carve_error_t *err)
     return carve_make_error (err, errno, "send BARRIER=1 to `%s`", host_socket);
   close (steal_fd (&wr));
 
-  deadline = now_ms () + BARRIER_TIMEOUT_MS;
+  deadline = carve_now_ms () + BARRIER_TIMEOUT_MS;
   for (;;)
     {
       pfd.fd = rd;
       pfd.events = POLLIN;
-      r = poll (&pfd, 1, remaining_ms (deadline));
+      r = poll (&pfd, 1, carve_deadline_remaining_ms (deadline));
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
@@ -230,7 +209,7 @@ carve_notify_forward_ready (int fd, const char *host_socket, pid_t main_pid, int
 {
   cleanup_close int pidfd = -1;
   char buf[NOTIFY_MSG_MAX];
-  long long deadline = timeout_ms < 0 ? -1 : now_ms () + timeout_ms;
+  long long deadline = timeout_ms < 0 ? -1 : carve_now_ms () + timeout_ms;
 
   if (main_pid > 0)
     {
@@ -246,7 +225,7 @@ carve_notify_forward_ready (int fd, const char *host_socket, pid_t main_pid, int
     {
       struct pollfd pfds[2];
       nfds_t n = 0;
-      int wait = remaining_ms (deadline);
+      int wait = carve_deadline_remaining_ms (deadline);
       ssize_t r;
       int p;
 
@@ -286,7 +265,7 @@ carve_notify_forward_ready (int fd, const char *host_socket, pid_t main_pid, int
         return 0;
       if (pidfd < 0 && main_pid > 0 && kill (main_pid, 0) < 0 && errno == ESRCH)
         return 0;
-      if (deadline >= 0 && remaining_ms (deadline) == 0)
+      if (deadline >= 0 && carve_deadline_remaining_ms (deadline) == 0)
         return carve_make_error (err, ETIMEDOUT, "wait for READY=1 on the notify socket");
     }
 }

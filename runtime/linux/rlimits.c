@@ -7,39 +7,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static const struct
-{
-  const char *name;
-  int resource;
-} rlimit_names[] = {
-  { "RLIMIT_AS", RLIMIT_AS },
-  { "RLIMIT_CORE", RLIMIT_CORE },
-  { "RLIMIT_CPU", RLIMIT_CPU },
-  { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },
-  { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-  { "RLIMIT_STACK", RLIMIT_STACK },
-};
-
-int
-carve_rlimit_from_name (const char *name)
-{
-  size_t i;
-
-  for (i = 0; name && i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
-    if (strcmp (rlimit_names[i].name, name) == 0)
-      return rlimit_names[i].resource;
-  return -1;
-}
 
 int
 carve_rlimits_apply (struct carve_spec_rlimit_s *const *rlimits, size_t n, carve_error_t *err)

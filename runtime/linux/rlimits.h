@@ -5,10 +5,9 @@
 #include <stddef.h>
 
 #include "runtime/base/error.h"
+#include "runtime/base/names.h"
 #include "spec/spec.h"
 
-/* RLIMIT_* name -> resource number, or -1 when Linux has no such limit.  */
-int carve_rlimit_from_name (const char *name);
 
 /* Sets each of RLIMITS[0..N) on the calling process with prlimit.  An unknown
    type or a repeated one is an error; so is a limit the kernel refuses,
