@@ -188,6 +188,8 @@ main (int argc, char **argv)
                 return 1;
               }
           }
+        carve_log (CARVE_LOG_DEBUG, "%s: root `%s`, isolation `%s`, sealed copy: %s", commands[i].name, ctx.root,
+                   ctx.isolation ? ctx.isolation : "from the config", carve_selfexe_is_sealed () ? "yes" : "no");
         /* The subcommand parses argv[optind..]: reset getopt for it.  */
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;
