@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -205,6 +207,36 @@ int
 carve_rm_rf (const char *path, carve_error_t *err)
 {
   return carve_rm_rf_at (AT_FDCWD, path, err);
+}
+
+ssize_t
+carve_send_with_fd (int sock, const void *data, size_t len, int fd)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) data, len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t r;
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *cmsg;
+      memset (&control, 0, sizeof (control));
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof (control.buf);
+      cmsg = CMSG_FIRSTHDR (&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cmsg), &fd, sizeof (int));
+    }
+  do
+    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r;
 }
 
 bool

@@ -32,6 +32,11 @@ int carve_rm_rf (const char *path, carve_error_t *err);
 int carve_write_all (int fd, const void *buf, size_t len);
 ssize_t carve_read_all (int fd, void *buf, size_t len);
 
+/* One sendmsg(2) of LEN bytes of DATA (at least one) with FD attached by
+   SCM_RIGHTS when FD >= 0; retries EINTR, never raises SIGPIPE.  Returns
+   the bytes sent (maybe fewer than LEN on a stream), -1 with errno.  */
+ssize_t carve_send_with_fd (int sock, const void *data, size_t len, int fd);
+
 bool carve_path_exists (const char *path);
 
 /* Joins two path components with exactly one '/'.  */

@@ -292,23 +292,6 @@ clone_init (uint64_t flags)
   return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, carve_error_t *err)
-{
-  cleanup_free char *data = xasprintf ("%d", (int) pid);
-  cleanup_free char *abs = NULL;
-
-  if (path[0] != '/')
-    {
-      cleanup_free char *cwd = getcwd (NULL, 0);
-      abs = carve_path_join (cwd ? cwd : "/", path);
-      path = abs;
-    }
-  if (carve_write_file_atomic (path, data, strlen (data), 0644, err) < 0)
-    return carve_error_wrap (err, "--pid-file");
-  return 0;
-}
-
 /* Runs in the parent while the init waits for CARVE_SYNC_GO: id mappings,
    cgroup, then the hooks of the runtime namespace when the init asks.  */
 static int
@@ -420,7 +403,6 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
   cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1, console_dirfd = -1;
-  cleanup_free char *console_dir = NULL;
   int sync_fds[2] = { -1, -1 };
   const char *host_notify = getenv ("NOTIFY_SOCKET");
   const char *listen_env = getenv ("LISTEN_FDS");
@@ -601,19 +583,9 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     {
       /* The init connects after pivot_root, where the host's path is gone:
          it reaches the socket relative to this directory.  */
-      const char *slash = strrchr (opts->console_socket, '/');
-      console_dir = slash == NULL ? xstrdup (".")
-                    : slash == opts->console_socket ? xstrdup ("/")
-                                                    : xstrndup (opts->console_socket,
-                                                                (size_t) (slash - opts->console_socket));
-      console_dirfd = open (console_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (console_dirfd < 0)
-        {
-          carve_make_error (err, errno, "--console-socket: open `%s`", console_dir);
-          goto fail;
-        }
+      if (carve_container_open_socket_dir (opts->console_socket, &console_dirfd, &cfg.console_socket_name, err) < 0)
+        goto fail;
       cfg.console_socket_dirfd = console_dirfd;
-      cfg.console_socket_name = slash ? slash + 1 : opts->console_socket;
     }
 
   /* Joining a PID namespace by path takes effect for our children only:
@@ -665,7 +637,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   }
   if (carve_state_save (dir, st, err) < 0)
     goto fail;
-  if (opts->pid_file && write_pid_file (opts->pid_file, pid, err) < 0)
+  if (opts->pid_file && carve_container_write_pid_file (opts->pid_file, pid, err) < 0)
     goto fail;
 
   ret->dir = steal_pointer (&dir);

@@ -177,7 +177,6 @@ exec_child (const struct exec_child_s *c)
   carve_error_t err = NULL;
   enum carve_sync_type type;
   struct carve_caps_s caps;
-  int i;
 
   (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (carve_sync_recv (c->sync_fd, &type, NULL, NULL, &err) < 0 || type != CARVE_SYNC_GO)
@@ -235,15 +234,10 @@ exec_child (const struct exec_child_s *c)
     child_fail (c->sync_fd, &err);
   if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, &err) < 0)
     child_fail (c->sync_fd, &err);
-  for (i = 3; i < 3 + c->preserve_fds; i++)
-    {
-      int fl = fcntl (i, F_GETFD);
-      if (fl >= 0)
-        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
-    }
-  if (carve_fds_close_from (3 + c->preserve_fds, &err) < 0)
+  /* The sync socket stays open, close-on-exec: its closing tells the
+     parent the execve succeeded.  */
+  if (carve_fds_prepare_exec (c->preserve_fds, &err) < 0)
     child_fail (c->sync_fd, &err);
-  (void) fcntl (c->sync_fd, F_SETFD, FD_CLOEXEC);
 
   if (c->seccomp && !p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
     child_fail (c->sync_fd, &err);
@@ -258,15 +252,6 @@ exec_child (const struct exec_child_s *c)
   execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
   carve_make_error (&err, errno, "exec `%s`", p->args[0]);
   child_fail (c->sync_fd, &err);
-}
-
-static int
-write_pid_file (const char *path, pid_t pid, carve_error_t *err)
-{
-  cleanup_free char *data = xasprintf ("%d", (int) pid);
-  if (carve_write_file_atomic (path, data, strlen (data), 0644, err) < 0)
-    return carve_error_wrap (err, "--pid-file");
-  return 0;
 }
 
 int
@@ -285,7 +270,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
   int sync_fds[2] = { -1, -1 };
   sigset_t set, old;
   bool blocked = false;
-  const char *status;
+  const char *status, *console_name = NULL;
   pid_t pid = -1;
   int r = -1;
 
@@ -345,20 +330,8 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
       carve_make_error (err, errno, "socketpair");
       goto out;
     }
-  if (o->console_socket)
-    {
-      const char *slash = strrchr (o->console_socket, '/');
-      cleanup_free char *d = slash == NULL               ? xstrdup (".")
-                             : slash == o->console_socket ? xstrdup ("/")
-                                                          : xstrndup (o->console_socket,
-                                                                      (size_t) (slash - o->console_socket));
-      console_dirfd = open (d, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (console_dirfd < 0)
-        {
-          carve_make_error (err, errno, "--console-socket `%s`", o->console_socket);
-          goto out;
-        }
-    }
+  if (o->console_socket && carve_container_open_socket_dir (o->console_socket, &console_dirfd, &console_name, err) < 0)
+    goto out;
 
   child = (struct exec_child_s){
     .process = spec->process,
@@ -367,9 +340,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
     .sync_fd = sync_fds[1],
     .console_socket = o->console_socket,
     .console_socket_dirfd = console_dirfd,
-    .console_socket_name = o->console_socket ? (strrchr (o->console_socket, '/') ? strrchr (o->console_socket, '/') + 1
-                                                                                 : o->console_socket)
-                                             : NULL,
+    .console_socket_name = console_name,
     .tty_to_parent = spec->process->terminal && o->console_socket == NULL,
     .preserve_fds = o->preserve_fds,
     .seccomp = seccomp,
@@ -439,7 +410,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
       goto fail;
     }
 
-  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+  if (o->pid_file && carve_container_write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
   if (o->detach)
     {

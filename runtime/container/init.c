@@ -164,7 +164,6 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
   const struct carve_spec_process_s *p = cfg->spec->process;
   const struct carve_spec_linux_s *lx = cfg->spec->linux_;
   cleanup_free char *exe = NULL;
-  int i;
 
   if (cfg->spec->hostname || cfg->spec->domainname)
     {
@@ -213,14 +212,6 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
     return -1;
   if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, err) < 0)
     return -1;
-
-  /* Preserved descriptors are inherited on purpose: clear close-on-exec.  */
-  for (i = 3; i < 3 + cfg->preserve_fds; i++)
-    {
-      int fl = fcntl (i, F_GETFD);
-      if (fl >= 0)
-        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
-    }
 
   {
     struct carve_caps_s caps;
@@ -392,10 +383,9 @@ carve_init_run (const struct carve_init_config_s *cfg)
         init_fail (&err);
     }
 
-  if (carve_fds_close_from (3 + cfg->preserve_fds, &err) < 0)
+  /* The fifo stays open, close-on-exec, to report a failed execve.  */
+  if (carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
     init_fail (&err);
-  /* Keep the fifo open (close-on-exec) to report a failed execve.  */
-  (void) fcntl (fail_fd, F_SETFD, FD_CLOEXEC);
 
   if (cfg->seccomp && p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
     init_fail (&err);

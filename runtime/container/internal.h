@@ -50,6 +50,15 @@ carve_spec_t carve_container_saved_spec (const char *dir, carve_error_t *err);
 void carve_container_forwarded_signals (sigset_t *set);
 int carve_container_supervise (pid_t pid, int pty, int sfd, int *ret_status);
 
+/* Writes PID to --pid-file PATH atomically (relative to the current
+   directory), as runc does.  */
+int carve_container_write_pid_file (const char *path, pid_t pid, carve_error_t *err);
+
+/* A process that connects to the Unix socket PATH after it left carve's
+   mount namespace reaches it through its directory, opened here: sets
+   *RET_DIRFD (O_PATH) and *RET_NAME (the last component, inside PATH).  */
+int carve_container_open_socket_dir (const char *path, int *ret_dirfd, const char **ret_name, carve_error_t *err);
+
 /* The OCI state (hooks' stdin) of ST with STATUS.  */
 char *carve_container_hook_state (const struct carve_state_s *st, const char *status);
 

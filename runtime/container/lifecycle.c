@@ -36,6 +36,39 @@ carve_container_hook_state (const struct carve_state_s *st, const char *status)
 }
 
 int
+carve_container_write_pid_file (const char *path, pid_t pid, carve_error_t *err)
+{
+  cleanup_free char *data = xasprintf ("%d", (int) pid);
+  cleanup_free char *abs = NULL;
+
+  if (path[0] != '/')
+    {
+      cleanup_free char *cwd = getcwd (NULL, 0);
+      abs = carve_path_join (cwd ? cwd : "/", path);
+      path = abs;
+    }
+  if (carve_write_file_atomic (path, data, strlen (data), 0644, err) < 0)
+    return carve_error_wrap (err, "--pid-file");
+  return 0;
+}
+
+int
+carve_container_open_socket_dir (const char *path, int *ret_dirfd, const char **ret_name, carve_error_t *err)
+{
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *dir = slash == NULL ? xstrdup (".")
+                           : slash == path ? xstrdup ("/")
+                                           : xstrndup (path, (size_t) (slash - path));
+  int fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return carve_make_error (err, errno, "--console-socket: open `%s`", dir);
+  *ret_dirfd = fd;
+  *ret_name = slash ? slash + 1 : path;
+  return 0;
+}
+
+int
 carve_container_open_cgroup (const struct carve_state_s *st, carve_cgroup_t *ret, carve_error_t *err)
 {
   carve_cgroup_layout_t layout = NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 #define SYNC_MAX 4096
@@ -25,31 +26,13 @@ int
 carve_sync_send (int fd, enum carve_sync_type type, const char *payload, int pass_fd)
 {
   struct sync_header_s h = { .type = (uint32_t) type, .len = payload ? (uint32_t) strnlen (payload, SYNC_MAX) : 0 };
-  struct iovec iov[2] = { { &h, sizeof (h) }, { (void *) payload, h.len } };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = h.len ? 2 : 1 };
-  ssize_t r;
+  char buf[sizeof (h) + SYNC_MAX];
 
-  if (pass_fd >= 0)
-    {
-      struct cmsghdr *c;
-      memset (&u, 0, sizeof (u));
-      msg.msg_control = u.buf;
-      msg.msg_controllen = sizeof (u.buf);
-      c = CMSG_FIRSTHDR (&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
-    }
-  do
-    r = sendmsg (fd, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  return r < 0 ? -1 : 0;
+  /* One datagram: the header and the payload together.  */
+  memcpy (buf, &h, sizeof (h));
+  if (h.len)
+    memcpy (buf + sizeof (h), payload, h.len);
+  return carve_send_with_fd (fd, buf, sizeof (h) + h.len, pass_fd) < 0 ? -1 : 0;
 }
 
 static int

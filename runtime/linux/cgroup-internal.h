@@ -73,6 +73,12 @@ int carve_cgroup_read_u64 (const char *dir, const char *file, uint64_t *ret, car
 int carve_cgroup_read_keyed (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err);
 bool carve_cgroup_file_exists (const char *dir, const char *file);
 
+/* hugepageLimits: writes each limit to hugetlb.<size>.<SUFFIX> and, where
+   the kernel has reservations (Linux 5.7), hugetlb.<size>.rsvd.<SUFFIX>, as
+   runc does.  SUFFIX is "limit_in_bytes" (v1) or "max" (v2).  */
+int carve_cgroup_write_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, const char *suffix,
+                                carve_error_t *err);
+
 /* Converts v1 cpu.shares to v2 cpu.weight with runc's formula.  */
 uint64_t carve_cgroup_shares_to_weight (uint64_t shares);
 

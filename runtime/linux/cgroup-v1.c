@@ -301,23 +301,7 @@ v1_set_blkio (const char *dir, const struct carve_spec_linux_resources_s *res, c
 static int
 v1_set_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err)
 {
-  size_t i;
-
-  for (i = 0; i < res->hugepage_limits_len; i++)
-    {
-      const struct carve_spec_hugepage_limit_s *h = res->hugepage_limits[i];
-      cleanup_free char *file = xasprintf ("hugetlb.%s.limit_in_bytes", h->page_size);
-      cleanup_free char *rsvd = xasprintf ("hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
-
-      if (strchr (h->page_size, '/'))
-        return carve_make_error (err, EINVAL, "`%s` is not a page size", h->page_size);
-      if (carve_cgroup_writef (dir, file, err, "%" PRIu64, h->limit) < 0)
-        return -1;
-      /* Reservations (Linux 5.7) are limited alike, as runc does.  */
-      if (carve_cgroup_file_exists (dir, rsvd) && carve_cgroup_writef (dir, rsvd, err, "%" PRIu64, h->limit) < 0)
-        return -1;
-    }
-  return 0;
+  return carve_cgroup_write_hugetlb (dir, res, "limit_in_bytes", err);
 }
 
 static int

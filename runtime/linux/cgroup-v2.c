@@ -235,22 +235,7 @@ v2_set_blkio (const char *dir, const struct carve_spec_linux_resources_s *res, c
 static int
 v2_set_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err)
 {
-  size_t i;
-
-  for (i = 0; i < res->hugepage_limits_len; i++)
-    {
-      const struct carve_spec_hugepage_limit_s *h = res->hugepage_limits[i];
-      cleanup_free char *file = xasprintf ("hugetlb.%s.max", h->page_size);
-      cleanup_free char *rsvd = xasprintf ("hugetlb.%s.rsvd.max", h->page_size);
-
-      if (strchr (h->page_size, '/'))
-        return carve_make_error (err, EINVAL, "`%s` is not a page size", h->page_size);
-      if (carve_cgroup_writef (dir, file, err, "%" PRIu64, h->limit) < 0)
-        return -1;
-      if (carve_cgroup_file_exists (dir, rsvd) && carve_cgroup_writef (dir, rsvd, err, "%" PRIu64, h->limit) < 0)
-        return -1;
-    }
-  return 0;
+  return carve_cgroup_write_hugetlb (dir, res, "max", err);
 }
 
 static int

@@ -6,6 +6,7 @@
 #include "runtime/linux/cgroup.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -226,6 +227,28 @@ carve_cgroup_file_exists (const char *dir, const char *file)
 {
   cleanup_free char *path = carve_path_join (dir, file);
   return access (path, F_OK) == 0;
+}
+
+int
+carve_cgroup_write_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, const char *suffix,
+                            carve_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < res->hugepage_limits_len; i++)
+    {
+      const struct carve_spec_hugepage_limit_s *h = res->hugepage_limits[i];
+      cleanup_free char *file = xasprintf ("hugetlb.%s.%s", h->page_size, suffix);
+      cleanup_free char *rsvd = xasprintf ("hugetlb.%s.rsvd.%s", h->page_size, suffix);
+
+      if (strchr (h->page_size, '/'))
+        return carve_make_error (err, EINVAL, "`%s` is not a page size", h->page_size);
+      if (carve_cgroup_writef (dir, file, err, "%" PRIu64, h->limit) < 0)
+        return -1;
+      if (carve_cgroup_file_exists (dir, rsvd) && carve_cgroup_writef (dir, rsvd, err, "%" PRIu64, h->limit) < 0)
+        return -1;
+    }
+  return 0;
 }
 
 uint64_t

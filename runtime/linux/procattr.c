@@ -457,6 +457,20 @@ fds_cloexec_walk (int first_fd, carve_error_t *err)
 }
 
 int
+carve_fds_prepare_exec (int preserved, carve_error_t *err)
+{
+  int i;
+
+  for (i = 3; i < 3 + preserved; i++)
+    {
+      int fl = fcntl (i, F_GETFD);
+      if (fl >= 0)
+        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  return carve_fds_close_from (3 + preserved, err);
+}
+
+int
 carve_fds_close_from (int first_fd, carve_error_t *err)
 {
   if (first_fd < 0)

@@ -69,4 +69,9 @@ int carve_session_keyring_join (const char *name, bool in_user_namespace, carve_
    Descriptors stay open until the exec, so a sync socket still works.  */
 int carve_fds_close_from (int first_fd, carve_error_t *err);
 
+/* Right before the user's program is exec'd: descriptors 3 .. 3+PRESERVED-1
+   (LISTEN_FDS, --preserve-fds) are inherited on purpose and lose
+   close-on-exec; every later one gets it.  */
+int carve_fds_prepare_exec (int preserved, carve_error_t *err);
+
 #endif

@@ -745,14 +745,6 @@ carve_seccomp_send_listener (const char *listener_path, int notify_fd, const cha
                              carve_error_t *err)
 {
   cleanup_close int fd = -1;
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr msg = { 0 };
-  struct cmsghdr *cmsg;
   size_t len, off;
   ssize_t n;
 
@@ -769,22 +761,7 @@ carve_seccomp_send_listener (const char *listener_path, int notify_fd, const cha
     return carve_error_wrap (err, "seccomp agent");
 
   /* The descriptor travels with the first bytes only (config-linux.md).  */
-  memset (&control, 0, sizeof (control));
-  iov.iov_base = (void *)process_state_json;
-  iov.iov_len = len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof (control.buf);
-  cmsg = CMSG_FIRSTHDR (&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cmsg), &notify_fd, sizeof (int));
-
-  do
-    n = sendmsg (fd, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  n = carve_send_with_fd (fd, process_state_json, len, notify_fd);
   if (n < 0)
     return carve_make_error (err, errno, "seccomp agent `%s`: send", listener_path);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 #ifndef TIOCGPTPEER
@@ -124,14 +125,6 @@ carve_console_socket_send (const char *socket_path, int master_fd, carve_error_t
 {
   cleanup_close int sock = -1;
   struct sockaddr_un addr;
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov;
-  struct msghdr msg;
-  struct cmsghdr *cmsg;
   ssize_t r;
 
   if (fill_sockaddr (&addr, socket_path, err) < 0)
@@ -146,26 +139,10 @@ carve_console_socket_send (const char *socket_path, int master_fd, carve_error_t
   /* runc sends the file's name as the payload and the descriptor as a
      single SCM_RIGHTS message; conmon and containerd-shim read it that
      way.  */
-  memset (&control, 0, sizeof (control));
-  memset (&msg, 0, sizeof (msg));
-  iov.iov_base = (void *)CARVE_CONSOLE_SOCKET_NAME;
-  iov.iov_len = strlen (CARVE_CONSOLE_SOCKET_NAME);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof (control.buf);
-  cmsg = CMSG_FIRSTHDR (&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cmsg), &master_fd, sizeof (int));
-
-  do
-    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
+  r = carve_send_with_fd (sock, CARVE_CONSOLE_SOCKET_NAME, strlen (CARVE_CONSOLE_SOCKET_NAME), master_fd);
   if (r < 0)
     return carve_make_error (err, errno, "send pty master to console socket `%s`", socket_path);
-  if ((size_t)r != iov.iov_len)
+  if ((size_t)r != strlen (CARVE_CONSOLE_SOCKET_NAME))
     return carve_make_error (err, 0, "send pty master to console socket `%s`: short write", socket_path);
   return 0;
 }
