@@ -178,8 +178,6 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
       plan->mount_ns = false;
       plan->clone_flags &= ~(uint64_t) CLONE_NEWNS;
     }
-  if (plan->unshare_time && (lx == NULL || lx->time_offsets == NULL))
-    plan->unshare_time = true;
   return 0;
 }
 

@@ -317,7 +317,8 @@ carve_init_run (const struct carve_init_config_s *cfg)
           carve_make_error (&err, errno, "unshare the time namespace");
           init_fail (&err);
         }
-      if (carve_timens_write_offsets (0, cfg->spec->linux_->time_offsets, &err) < 0)
+      if (cfg->spec->linux_->time_offsets
+          && carve_timens_write_offsets (0, cfg->spec->linux_->time_offsets, &err) < 0)
         init_fail (&err);
     }
 

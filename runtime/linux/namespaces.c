@@ -106,7 +106,9 @@ format_mappings (struct carve_spec_id_mapping_s *const *m, size_t n)
 static int
 write_proc_file (pid_t pid, const char *name, const char *data, carve_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int) pid, name);
+  /* PID 0 is the caller itself, whose PID in /proc may not be the one
+     getpid() sees (a new PID namespace with the host's /proc).  */
+  cleanup_free char *path = pid > 0 ? xasprintf ("/proc/%d/%s", (int) pid, name) : xasprintf ("/proc/self/%s", name);
 
   return carve_write_file (path, data, strlen (data), err);
 }

@@ -32,7 +32,7 @@ int carve_userns_write_mappings (pid_t pid, struct carve_spec_id_mapping_s *cons
                                  bool deny_setgroups, carve_error_t *err);
 
 /* Writes linux.timeOffsets to /proc/PID/timens_offsets ("monotonic S N",
-   "boottime S N").  PID has unshared a time namespace that no process has
+   "boottime S N"); PID 0 is the caller.  PID has unshared a time namespace that no process has
    entered yet (its future children will).  */
 int carve_timens_write_offsets (pid_t pid, const struct carve_spec_time_offsets_s *time_offsets, carve_error_t *err);
 
