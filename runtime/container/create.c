@@ -24,6 +24,7 @@
 #include "runtime/linux/notify.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/sysctl.h"
+#include "spec/node-config.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -71,10 +72,11 @@ annotation (const struct carve_spec_map_s *m, const char *key)
   return NULL;
 }
 
-/* --isolation, else the carve.isolation annotation, else permeable.  */
+/* --isolation, else the carve.isolation annotation, else the node
+   config's isolation (itself permeable by default).  */
 static int
-resolve_isolation (const struct carve_context_s *ctx, const carve_spec_t spec, bool *ret_permeable,
-                   carve_error_t *err)
+resolve_isolation (const struct carve_context_s *ctx, const carve_spec_t spec, carve_node_config_t node,
+                   bool *ret_permeable, carve_error_t *err)
 {
   const char *mode = ctx->isolation;
 
@@ -85,7 +87,9 @@ resolve_isolation (const struct carve_context_s *ctx, const carve_spec_t spec, b
         return carve_make_error (err, 0, "annotations.%s: `%s` is not `permeable` or `oci`", ISOLATION_ANNOTATION,
                                  mode);
     }
-  *ret_permeable = mode == NULL || strcmp (mode, "permeable") == 0;
+  if (mode == NULL)
+    mode = node->isolation;
+  *ret_permeable = strcmp (mode, "permeable") == 0;
   return 0;
 }
 
@@ -294,8 +298,8 @@ clone_init (uint64_t flags)
    cgroup, then the hooks of the runtime namespace when the init asks.  */
 static int
 drive_init (const struct carve_context_s *ctx, const struct carve_create_options_s *opts, const carve_spec_t spec,
-            const struct ns_plan_s *plan, int sync_fd, pid_t pid, struct carve_state_s *st, carve_cgroup_t *ret_cg,
-            int *ret_pty, carve_error_t *err)
+            const struct ns_plan_s *plan, const char *dir, int sync_fd, pid_t pid, struct carve_state_s *st,
+            carve_cgroup_t *ret_cg, int *ret_pty, carve_error_t *err)
 {
   const struct carve_spec_linux_s *lx = spec->linux_;
   cleanup_free char *pid_str = xasprintf ("%d", (int) pid);
@@ -320,6 +324,12 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
      removed on any later failure.  */
   *ret_cg = steal_pointer (&cg);
   st->cgroup_path = xstrdup (carve_cgroup_path (*ret_cg));
+  /* Saved now, not only at the end: if carve is killed (-9) from here on,
+     the init dies with it (PDEATHSIG) and `delete` finds the cgroup to
+     remove in this state, as it would for any stopped container.  */
+  st->pid_start = carve_state_pid_start_time (pid);
+  if (carve_state_save (dir, st, err) < 0)
+    return -1;
   if (lx && lx->resources && carve_cgroup_apply_resources (*ret_cg, lx->resources, err) < 0)
     return -1;
 
@@ -397,6 +407,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   cleanup_free struct carve_spec_map_s *sysctl = NULL;
   cleanup_strv char **env = NULL;
   CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
+  cleanup_node_config carve_node_config_t node = NULL;
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
@@ -439,7 +450,9 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   }
   root_is_host = strcmp (rootfs, "/") == 0;
 
-  if (resolve_isolation (ctx, spec, &permeable, err) < 0)
+  if (carve_node_config_load (&node, err) < 0)
+    return -1;
+  if (resolve_isolation (ctx, spec, node, &permeable, err) < 0)
     return -1;
   if (plan_namespaces (spec, permeable, root_is_host, &plan, err) < 0)
     goto out;
@@ -624,7 +637,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   sync_fds[1] = -1;
 
   st->pid = pid;
-  if (drive_init (ctx, opts, spec, &plan, sync_fds[0], pid, st, &cg, &pty, err) < 0)
+  if (drive_init (ctx, opts, spec, &plan, dir, sync_fds[0], pid, st, &cg, &pty, err) < 0)
     goto fail;
   st->pid_start = carve_state_pid_start_time (pid);
 
