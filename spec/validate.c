@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "runtime/base/cleanup.h"
+#include "runtime/base/cpumask.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
 #include "spec/spec.h"
@@ -51,103 +52,52 @@ carve_spec_check_abs_path (const char *value, carve_error_t *err)
 
 /* --- CPU and node lists ---------------------------------------------------- */
 
-static const char *
-skip_spaces (const char *p)
-{
-  while (*p == ' ' || *p == '\t')
-    p++;
-  return p;
-}
-
-/* Reads a decimal index below CARVE_SPEC_CPU_LIST_MAX.  */
+/* One parser for every CPU and node list: runtime/base's, whose own
+   message is replaced by the JSON-flavoured one of the spec's errors.  */
 static bool
-read_index (const char **pp, unsigned long *ret)
+parse_list (const char *s, carve_cpumask_t *ret)
 {
-  const char *p = *pp;
-  unsigned long v = 0;
+  carve_error_t ignored = NULL;
 
-  if (!isdigit ((unsigned char)*p))
-    return false;
-  for (; isdigit ((unsigned char)*p); p++)
+  if (carve_cpumask_parse_list (s, ret, &ignored) < 0)
     {
-      v = v * 10 + (unsigned long)(*p - '0');
-      if (v >= CARVE_SPEC_CPU_LIST_MAX)
-        return false;
+      carve_error_release (&ignored);
+      return false;
     }
-  *pp = p;
-  *ret = v;
-  return true;
-}
-
-/* Walks the list; calls back nothing, just fills MASK when given (of
-   CARVE_SPEC_CPU_LIST_MAX / 8 bytes) and the highest index.  */
-static bool
-walk_list (const char *s, uint8_t *mask, long *ret_highest)
-{
-  const char *p = skip_spaces (s);
-  long highest = -1;
-
-  if (*p == '\0')
-    {
-      *ret_highest = -1;
-      return true;
-    }
-  for (;;)
-    {
-      unsigned long lo, hi, i;
-
-      p = skip_spaces (p);
-      if (!read_index (&p, &lo))
-        return false;
-      hi = lo;
-      p = skip_spaces (p);
-      if (*p == '-')
-        {
-          p = skip_spaces (p + 1);
-          if (!read_index (&p, &hi) || hi < lo)
-            return false;
-          p = skip_spaces (p);
-        }
-      if (mask)
-        for (i = lo; i <= hi; i++)
-          mask[i / 8] |= (uint8_t)(1u << (i % 8));
-      if ((long)hi > highest)
-        highest = (long)hi;
-      if (*p == '\0')
-        break;
-      if (*p != ',')
-        return false;
-      p++;
-    }
-  *ret_highest = highest;
   return true;
 }
 
 int
 carve_spec_parse_cpu_list (const char *s, uint8_t **ret_mask, size_t *ret_len, carve_error_t *err)
 {
-  cleanup_free uint8_t *mask = xzalloc (CARVE_SPEC_CPU_LIST_MAX / 8);
-  long highest;
+  carve_cpumask_t m;
+  uint8_t *mask;
+  int c, highest = -1;
 
-  if (!walk_list (s, mask, &highest))
+  if (!parse_list (s, &m))
     return carve_make_error (err, 0, "\"%s\" is not a CPU list", s);
+  for (c = carve_cpumask_next (&m, 0); c >= 0; c = carve_cpumask_next (&m, (unsigned) c + 1))
+    highest = c;
   if (highest < 0)
     {
       *ret_mask = NULL;
       *ret_len = 0;
       return 0;
     }
-  *ret_len = (size_t)highest / 8 + 1;
-  *ret_mask = xrealloc (steal_pointer (&mask), *ret_len);
+  *ret_len = (size_t) highest / 8 + 1;
+  mask = xzalloc (*ret_len);
+  for (c = carve_cpumask_next (&m, 0); c >= 0; c = carve_cpumask_next (&m, (unsigned) c + 1))
+    mask[c / 8] |= (uint8_t) (1u << (c % 8));
+  *ret_mask = mask;
   return 0;
 }
 
 int
 carve_spec_check_cpu_list (const char *value, carve_error_t *err)
 {
-  long highest;
+  carve_cpumask_t m;
 
-  if (!walk_list (value, NULL, &highest))
+  if (!parse_list (value, &m))
     return carve_make_error (err, 0, "\"%s\" is not a CPU list", value);
   return 0;
 }
@@ -155,9 +105,9 @@ carve_spec_check_cpu_list (const char *value, carve_error_t *err)
 int
 carve_spec_check_node_list (const char *value, carve_error_t *err)
 {
-  long highest;
+  carve_cpumask_t m;
 
-  if (!walk_list (value, NULL, &highest))
+  if (!parse_list (value, &m))
     return carve_make_error (err, 0, "\"%s\" is not a NUMA node list", value);
   return 0;
 }

@@ -146,42 +146,48 @@ parse_index (const char **p, unsigned *ret)
   return 0;
 }
 
+static const char *
+skip_blanks (const char *p)
+{
+  while (isspace ((unsigned char) *p))
+    p++;
+  return p;
+}
+
 int
 carve_cpumask_parse_list (const char *s, carve_cpumask_t *ret, carve_error_t *err)
 {
   carve_cpumask_t m;
-  const char *p = s;
+  const char *p = skip_blanks (s);
 
   carve_cpumask_zero (&m);
-  while (isspace ((unsigned char) *p))
-    p++;
-  while (*p && !isspace ((unsigned char) *p))
+  if (*p == '\0')
+    {
+      *ret = m;
+      return 0;
+    }
+  for (;;)
     {
       unsigned lo, hi, c;
       if (parse_index (&p, &lo) < 0)
         goto bad;
       hi = lo;
+      p = skip_blanks (p);
       if (*p == '-')
         {
-          p++;
+          p = skip_blanks (p + 1);
           if (parse_index (&p, &hi) < 0 || hi < lo)
             goto bad;
+          p = skip_blanks (p);
         }
       for (c = lo; c <= hi; c++)
         carve_cpumask_set (&m, c);
-      if (*p == ',')
-        {
-          p++;
-          if (*p == '\0' || isspace ((unsigned char) *p))
-            goto bad;
-        }
-      else if (*p && !isspace ((unsigned char) *p))
+      if (*p == '\0')
+        break;
+      if (*p != ',')
         goto bad;
+      p = skip_blanks (p + 1);
     }
-  while (isspace ((unsigned char) *p))
-    p++;
-  if (*p)
-    goto bad;
   *ret = m;
   return 0;
 bad:

@@ -37,9 +37,10 @@ void carve_cpumask_andnot (carve_cpumask_t *ret, const carve_cpumask_t *a, const
    for (c = carve_cpumask_next (m, 0); c >= 0; c = carve_cpumask_next (m, c + 1)).  */
 int carve_cpumask_next (const carve_cpumask_t *m, unsigned from);
 
-/* A list: "", "3", "0-3,8", "0-7:2" is not accepted (the kernel prints no
-   strides).  Whitespace around it (a trailing newline) is ignored.  The
-   error is "`S` is not a CPU list" for the caller to wrap with the field.  */
+/* A list: "", "3", "0-3,8"; blanks around items and a trailing newline are
+   ignored, strides ("0-7:2") are not accepted (the kernel prints none).
+   The error is "`S` is not a CPU list" for the caller to wrap with the
+   field.  */
 int carve_cpumask_parse_list (const char *s, carve_cpumask_t *ret, carve_error_t *err);
 /* The shortest list with ranges, "" when empty.  Never NULL.  */
 char *carve_cpumask_format_list (const carve_cpumask_t *m);
