@@ -186,33 +186,23 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
 }
 
 /* Settings that only make sense inside a namespace the permeable container
-   does not own are warned about, by name, never silently dropped.  */
-static struct carve_spec_map_s *
-plan_sysctl (const struct carve_context_s *ctx, const carve_spec_t spec, uint64_t clone_flags)
+   does not own are warned about, by name, never silently dropped; in oci
+   mode they fail, as with runc (carve_sysctl_plan).  */
+static int
+plan_sysctl (const struct carve_context_s *ctx, const carve_spec_t spec, bool permeable, const struct ns_plan_s *plan,
+             struct carve_spec_map_s **ret, carve_error_t *err)
 {
-  const struct carve_spec_map_s *in = spec->linux_ ? spec->linux_->sysctl : NULL;
-  struct carve_spec_map_s *out;
+  cleanup_strv char **warnings = NULL;
+  uint64_t owned = plan->clone_flags;
   size_t i;
 
-  if (in == NULL || in->len == 0)
-    return NULL;
-  out = xzalloc (sizeof (*out));
-  out->keys = xcalloc (in->len + 1, sizeof (char *));
-  out->values = xcalloc (in->len + 1, sizeof (char *));
-  for (i = 0; i < in->len; i++)
-    {
-      int flag = 0;
-      if (carve_sysctl_is_namespaced (in->keys[i], &flag) && (clone_flags & (uint64_t) flag) == 0)
-        {
-          warnf (ctx, "linux.sysctl: `%s` ignored: the container shares the host's namespace for it (permeable mode)",
-                 in->keys[i]);
-          continue;
-        }
-      out->keys[out->len] = in->keys[i];
-      out->values[out->len] = in->values[i];
-      out->len++;
-    }
-  return out;
+  for (i = 0; i < plan->join_len; i++)
+    owned |= (uint64_t) carve_namespace_type_to_flag (plan->join[i]->type);
+  if (carve_sysctl_plan (spec->linux_ ? spec->linux_->sysctl : NULL, owned, permeable, ret, &warnings, err) < 0)
+    return -1;
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (ctx, "%s", warnings[i]);
+  return 0;
 }
 
 static void
@@ -457,9 +447,21 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   if (plan_namespaces (spec, permeable, root_is_host, &plan, err) < 0)
     goto out;
   if ((spec->hostname || spec->domainname) && !plan.uts_ns)
-    warnf (ctx, "%s ignored: the container shares the host's UTS namespace%s",
-           spec->hostname ? "hostname" : "domainname", permeable ? " (permeable mode)" : "");
-  sysctl = plan_sysctl (ctx, spec, plan.clone_flags);
+    {
+      const char *field = spec->hostname ? "hostname" : "domainname";
+      /* runc refuses a name without a UTS namespace to hold it.  */
+      if (!permeable)
+        {
+          carve_make_error (err, 0, "%s: needs a uts namespace in linux.namespaces", field);
+          goto out;
+        }
+      if (spec->hostname)
+        warnf (ctx, "hostname ignored: the container shares the host's UTS namespace (permeable mode)");
+      if (spec->domainname)
+        warnf (ctx, "domainname ignored: the container shares the host's UTS namespace (permeable mode)");
+    }
+  if (plan_sysctl (ctx, spec, permeable, &plan, &sysctl, err) < 0)
+    goto out;
 
   if (spec->linux_ && spec->linux_->seccomp)
     {
@@ -690,5 +692,10 @@ out:
   if (sync_fds[1] >= 0)
     close (sync_fds[1]);
   free (plan.join);
+  if (sysctl)
+    {
+      free (sysctl->keys);
+      free (sysctl->values);
+    }
   return r;
 }

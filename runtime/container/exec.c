@@ -44,6 +44,7 @@ struct exec_child_s
   bool tty_to_parent;
   int preserve_fds;
   const carve_seccomp_t *seccomp;
+  struct carve_caps_s caps; /* parsed by the parent, which warns */
 };
 
 static void
@@ -139,8 +140,10 @@ build_process (const struct carve_exec_options_s *o, carve_spec_t spec, carve_er
       strv_add (&c->bounding, &c->bounding_len, o->caps[i]);
       strv_add (&c->effective, &c->effective_len, o->caps[i]);
       strv_add (&c->permitted, &c->permitted_len, o->caps[i]);
-      strv_add (&c->inheritable, &c->inheritable_len, o->caps[i]);
-      strv_add (&c->ambient, &c->ambient_len, o->caps[i]);
+      /* As runc: not inheritable; ambient only when the process has an
+         inheritable set at all (an ambient capability needs it there).  */
+      if (c->inheritable != NULL)
+        strv_add (&c->ambient, &c->ambient_len, o->caps[i]);
     }
   if (o->no_new_privs)
     p->no_new_privileges = true;
@@ -173,19 +176,36 @@ exec_child (const struct exec_child_s *c)
 {
   const struct carve_spec_process_s *p = c->process;
   cleanup_free char *exe = NULL;
-  cleanup_strv char **warnings = NULL;
+  cleanup_strv char **env = NULL;
   carve_error_t err = NULL;
   enum carve_sync_type type;
-  struct carve_caps_s caps;
 
   (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (carve_sync_recv (c->sync_fd, &type, NULL, NULL, &err) < 0 || type != CARVE_SYNC_GO)
     _exit (127);
 
+  /* The parent moved us into the container's cgroup (on the CPUs of
+     execCPUAffinity.initial): now the CPUs of `final`, or, without it,
+     every CPU the cgroup allows rather than carve's own affinity, as runc.  */
+  if (p->exec_cpu_affinity && p->exec_cpu_affinity->final && p->exec_cpu_affinity->final[0])
+    {
+      if (carve_cpu_affinity_set_pid (0, p->exec_cpu_affinity->final, "process.execCPUAffinity.final", &err) < 0)
+        child_fail (c->sync_fd, &err);
+    }
+  else if (carve_cpu_affinity_reset (0, &err) < 0)
+    child_fail (c->sync_fd, &err);
+
+  /* Before joining a user namespace, as the init does: its ids would not
+     own /proc/self/oom_score_adj.  */
+  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, &err) < 0)
+    child_fail (c->sync_fd, &err);
   /* The container's namespaces, mount last, so the process sees the
      container's filesystem from here on.  */
   if (carve_namespaces_join_paths (c->ns, c->ns_len, &err) < 0)
     child_fail (c->sync_fd, &err);
+  for (size_t i = 0; i < c->ns_len; i++)
+    if (strcmp (c->ns[i].type, "user") == 0 && carve_userns_become_root (&err) < 0)
+      child_fail (c->sync_fd, &err);
   if (chdir (p->cwd) < 0)
     {
       carve_make_error (&err, errno, "process.cwd: chdir `%s`", p->cwd);
@@ -194,6 +214,9 @@ exec_child (const struct exec_child_s *c)
   exe = carve_exec_lookup (p->args[0], p->env, &err);
   if (exe == NULL)
     child_fail (c->sync_fd, &err);
+  /* As runc: HOME from the container's /etc/passwd when the process has
+     none.  */
+  env = carve_user_env_with_home (p->env, p->user ? p->user->uid : 0);
   if (p->terminal)
     {
       cleanup_close int master = -1, slave = -1;
@@ -228,8 +251,6 @@ exec_child (const struct exec_child_s *c)
 
   if (carve_rlimits_apply (p->rlimits, p->rlimits_len, &err) < 0)
     child_fail (c->sync_fd, &err);
-  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, &err) < 0)
-    child_fail (c->sync_fd, &err);
   if (p->apparmor_profile && carve_apparmor_set_exec (p->apparmor_profile, &err) < 0)
     child_fail (c->sync_fd, &err);
   if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, &err) < 0)
@@ -241,15 +262,13 @@ exec_child (const struct exec_child_s *c)
 
   if (c->seccomp && !p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
     child_fail (c->sync_fd, &err);
-  if (carve_caps_parse (p->capabilities, &caps, &warnings, &err) < 0)
-    child_fail (c->sync_fd, &err);
-  if (carve_process_drop_privileges (p->user, &caps, p->no_new_privileges, &err) < 0)
+  if (carve_process_drop_privileges (p->user, &c->caps, p->no_new_privileges, &err) < 0)
     child_fail (c->sync_fd, &err);
   if (c->seccomp && p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
     child_fail (c->sync_fd, &err);
 
   (void) prctl (PR_SET_PDEATHSIG, 0);
-  execve (exe, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (exe, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   carve_make_error (&err, errno, "exec `%s`", p->args[0]);
   child_fail (c->sync_fd, &err);
 }
@@ -266,6 +285,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
   cleanup_close int sfd = -1, pty = -1, own_pid_ns = -1, target_pid_ns = -1, console_dirfd = -1;
   struct carve_ns_path_s *ns = NULL;
   struct exec_child_s child;
+  struct carve_caps_s caps;
   size_t ns_len = 0, i, j;
   int sync_fds[2] = { -1, -1 };
   sigset_t set, old;
@@ -293,6 +313,15 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
       if (carve_seccomp_build (spec->linux_->seccomp, NULL, NULL, &seccomp, &warnings, err) < 0)
         return -1;
     }
+  {
+    /* Unknown or ungrantable capabilities are warnings naming each
+       (config.md), here where they can be printed.  */
+    cleanup_strv char **warnings = NULL;
+    if (carve_caps_parse (spec->process->capabilities, &caps, &warnings, err) < 0)
+      return -1;
+    for (i = 0; warnings && warnings[i] && ctx->warn; i++)
+      ctx->warn (ctx->warn_data, warnings[i]);
+  }
   if (carve_container_open_cgroup (st, &cg, err) < 0)
     return -1;
 
@@ -334,6 +363,7 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
     goto out;
 
   child = (struct exec_child_s){
+    .caps = caps,
     .process = spec->process,
     .ns = ns,
     .ns_len = ns_len,
@@ -379,6 +409,14 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
   close (sync_fds[1]);
   sync_fds[1] = -1;
 
+  /* config.md: `initial` is where the process runs until it is in the
+     container's cgroup (kept off the container's isolated CPUs while it
+     moves).  */
+  if (spec->process->exec_cpu_affinity
+      && carve_cpu_affinity_set_pid (pid, spec->process->exec_cpu_affinity->initial,
+                                     "process.execCPUAffinity.initial", err)
+             < 0)
+    goto fail;
   if (cg && carve_cgroup_enter (cg, pid, o->cgroup, err) < 0)
     goto fail;
   if (carve_sync_send (sync_fds[0], CARVE_SYNC_GO, NULL, -1) < 0)

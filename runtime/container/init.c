@@ -80,6 +80,10 @@ setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
     return -1;
   if (carve_devices_setup (rootfd, lx ? lx->devices : NULL, lx ? lx->devices_len : 0, cfg->userns, err) < 0)
     return -1;
+  /* runc creates a missing process.cwd, inside the rootfs; now, while "/"
+     may still be written (root.readonly is applied after pivot_root).  */
+  if (cfg->spec->process->cwd && carve_safepath_mkdir_p (rootfd, cfg->spec->process->cwd, 0755, NULL, err) < 0)
+    return carve_error_wrap (err, "process.cwd `%s`", cfg->spec->process->cwd);
   /* Permeable containers of one job share memory through the host's
      /dev/shm, whatever the image mounted there.  */
   if (cfg->permeable && carve_mount_bind_host_shm (rootfd, cfg->rootfs, err) < 0)
@@ -101,6 +105,19 @@ setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
       if (mount (cfg->notify_socket_state, carve_safepath_fd_path (target, buf), NULL, MS_BIND, NULL) < 0)
         return carve_make_error (err, errno, "NOTIFY_SOCKET: bind `%s` on `%s`", cfg->notify_socket_state, sockdir);
     }
+  return 0;
+}
+
+/* The names and the sysctl of the namespaces the container owns.  Before
+   readonlyPaths, which usually lists /proc/sys (runc's order).  */
+static int
+setup_namespace_settings (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  if ((cfg->spec->hostname || cfg->spec->domainname) && cfg->new_uts_ns
+      && carve_hostname_set (cfg->spec->hostname, cfg->spec->domainname, err) < 0)
+    return -1;
+  if (cfg->sysctl && carve_sysctl_apply (cfg->sysctl, err) < 0)
+    return carve_error_wrap (err, "linux.sysctl");
   return 0;
 }
 
@@ -165,13 +182,6 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
   const struct carve_spec_linux_s *lx = cfg->spec->linux_;
   cleanup_free char *exe = NULL;
 
-  if (cfg->spec->hostname || cfg->spec->domainname)
-    {
-      if (cfg->new_uts_ns && carve_hostname_set (cfg->spec->hostname, cfg->spec->domainname, err) < 0)
-        return -1;
-    }
-  if (cfg->sysctl && carve_sysctl_apply (cfg->sysctl, err) < 0)
-    return -1;
   if (lx && lx->personality && carve_personality_set (lx->personality, err) < 0)
     return -1;
 
@@ -199,14 +209,9 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
     return -1;
   if (carve_rlimits_apply (p->rlimits, p->rlimits_len, err) < 0)
     return -1;
-  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, err) < 0)
-    return -1;
   if (p->scheduler && carve_scheduler_set (p->scheduler, err) < 0)
     return -1;
   if (p->io_priority && carve_ioprio_set (p->io_priority, err) < 0)
-    return -1;
-  if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
-      && carve_cpu_affinity_set (p->exec_cpu_affinity->initial, err) < 0)
     return -1;
   if (p->apparmor_profile && carve_apparmor_set_exec (p->apparmor_profile, err) < 0)
     return -1;
@@ -299,10 +304,21 @@ carve_init_run (const struct carve_init_config_s *cfg)
     _exit (1);
   if (go_payload)
     runtime_pid = (pid_t) atoi (go_payload);
+  /* We are in our cgroup now.  process.execCPUAffinity is not for the init
+     (config.md); its affinity is what the cgroup allows, not carve's.  */
+  if (carve_cpu_affinity_reset (0, &err) < 0)
+    init_fail (&err);
+  /* Before the ids change: /proc/self/oom_score_adj belongs to the ids we
+     have now, and a user namespace's root would not be allowed to write it
+     (runc writes it this early too).  */
+  if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, &err) < 0)
+    init_fail (&err);
 
   for (i = 0; i < cfg->join_len; i++)
     if (carve_namespace_join (cfg->join[i]->type, cfg->join[i]->path, &err) < 0)
       init_fail (&err);
+  if (cfg->userns && carve_userns_become_root (&err) < 0)
+    init_fail (&err);
   if (cfg->unshare_cgroup_ns && unshare (CLONE_NEWCGROUP) < 0)
     {
       carve_make_error (&err, errno, "unshare the cgroup namespace");
@@ -340,13 +356,19 @@ carve_init_run (const struct carve_init_config_s *cfg)
         init_fail (&err);
     }
 
-  if (cfg->new_mount_ns)
-    {
-      if (carve_rootfs_pivot (cfg->rootfs, cfg->no_pivot, &err) < 0)
-        init_fail (&err);
-      if (setup_after_pivot (cfg, &err) < 0)
-        init_fail (&err);
-    }
+  if (cfg->new_mount_ns && carve_rootfs_pivot (cfg->rootfs, cfg->no_pivot, &err) < 0)
+    init_fail (&err);
+  if (setup_namespace_settings (cfg, &err) < 0)
+    init_fail (&err);
+  if (cfg->new_mount_ns && setup_after_pivot (cfg, &err) < 0)
+    init_fail (&err);
+
+  /* As runc: a process without HOME gets its user's, from the
+     container's /etc/passwd (read before the ids change and any seccomp
+     filter).  */
+  env = carve_user_env_with_home (cfg->env, p->user ? p->user->uid : 0);
+  if (env == NULL)
+    env = cfg->env;
 
   /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it before the
      capabilities are dropped.  With it, load it last, so that as few
@@ -391,14 +413,13 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (cfg->seccomp && p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
     init_fail (&err);
 
-  env = cfg->env;
   if (cfg->listen_fds > 0)
     {
       /* sd_listen_fds(3) checks LISTEN_PID against getpid(): the init's own
          pid, which is 1 only in a new PID namespace.  */
       char pidbuf[32];
       snprintf (pidbuf, sizeof (pidbuf), "LISTEN_PID=%d", (int) getpid ());
-      env = carve_strv_dup (cfg->env);
+      env = carve_strv_dup (env);
       carve_strv_append (&env, pidbuf);
     }
   execve (exe, p->args, env);

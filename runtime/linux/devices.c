@@ -78,8 +78,29 @@ set_mode_owner (int parent, const char *base, const struct node_s *d, carve_erro
   return 0;
 }
 
+/* The host's node at D's path, which a user namespace binds because it
+   cannot mknod: it must be the device asked for, or the container would get
+   another one (or none) under the requested name.  */
 static int
-create_node (int rootfd, const struct node_s *d, bool bind_from_host, carve_error_t *err)
+check_host_node (const struct node_s *d, carve_error_t *err)
+{
+  struct stat st;
+
+  if (stat (d->path, &st) < 0)
+    {
+      if (errno == ENOENT)
+        return carve_make_error (err, errno,
+                                 "no such device on the host (in a user namespace devices are bound from the host)");
+      return carve_make_error (err, errno, "stat host `%s`", d->path);
+    }
+  if ((st.st_mode & S_IFMT) != d->type || (d->type != S_IFIFO && st.st_rdev != d->rdev))
+    return carve_make_error (err, 0, "the host's `%s` is not the %s %u:%u asked for", d->path, type_name (d->type),
+                             major (d->rdev), minor (d->rdev));
+  return 0;
+}
+
+static int
+create_node (int rootfd, const struct node_s *d, bool bind_from_host, bool replace, carve_error_t *err)
 {
   cleanup_close int parent = -1;
   cleanup_free char *dir = NULL;
@@ -95,6 +116,8 @@ create_node (int rootfd, const struct node_s *d, bool bind_from_host, carve_erro
       cleanup_close int fd = -1;
       /* mknod is refused in a user namespace: bind the host's node onto
          an empty file instead, as runc does.  */
+      if (check_host_node (d, err) < 0)
+        return -1;
       if (carve_safepath_create_file (rootfd, d->path, 0644, &fd, err) < 0)
         return -1;
       if (carve_mount_on_fd (d->path, fd, NULL, MS_BIND, NULL) < 0)
@@ -112,6 +135,12 @@ create_node (int rootfd, const struct node_s *d, bool bind_from_host, carve_erro
         return carve_make_error (err, 0, "exists and is not a %s", type_name (d->type));
       if (d->type == S_IFIFO || st.st_rdev == d->rdev)
         return set_mode_owner (parent, base, d, err);
+      /* config-linux.md: a file at the path that does not match the device
+         is an error (runc keeps it silently).  Only carve's own default
+         nodes give way to a linux.devices entry.  */
+      if (!replace)
+        return carve_make_error (err, 0, "exists and is %s %u:%u, not %u:%u", type_name (d->type), major (st.st_rdev),
+                                 minor (st.st_rdev), major (d->rdev), minor (d->rdev));
       if (unlinkat (parent, base, 0) < 0)
         return carve_make_error (err, errno, "replace");
     }
@@ -181,7 +210,7 @@ carve_devices_setup (int rootfd, struct carve_spec_linux_device_s *const *device
         .rdev = makedev (default_nodes[i].major, default_nodes[i].minor),
         .mode = 0666,
       };
-      if (create_node (rootfd, &d, bind_from_host, err) < 0)
+      if (create_node (rootfd, &d, bind_from_host, false, err) < 0)
         return carve_error_wrap (err, "device `%s`", d.path);
     }
 
@@ -200,7 +229,13 @@ carve_devices_setup (int rootfd, struct carve_spec_linux_device_s *const *device
   for (i = 0; i < n; i++)
     {
       struct node_s d;
-      if (node_from_spec (devices[i], &d, err) < 0 || create_node (rootfd, &d, bind_from_host, err) < 0)
+      bool is_default = false;
+      size_t k;
+
+      for (k = 0; devices[i]->path && k < sizeof (default_nodes) / sizeof (default_nodes[0]); k++)
+        if (strcmp (devices[i]->path, default_nodes[k].path) == 0)
+          is_default = true;
+      if (node_from_spec (devices[i], &d, err) < 0 || create_node (rootfd, &d, bind_from_host, is_default, err) < 0)
         return carve_error_wrap (err, "linux.devices[%zu] `%s`", i, devices[i]->path ? devices[i]->path : "");
     }
   return 0;

@@ -242,6 +242,8 @@ carve_mount_parse_options (char *const *options, size_t n, struct carve_mount_op
         }
       /* Not a generic flag: the filesystem's own option (mode=1777,
          size=64m, ...), passed on as data as runc does.  */
+      if (ret->data == NULL)
+        ret->data_index = i;
       append_data (ret, opt);
     }
   return 0;
@@ -332,17 +334,18 @@ format_id_map (struct carve_spec_id_mapping_s *const *maps, size_t n)
   return s;
 }
 
+/* PROC_PID is the child's directory name in the /proc we see.  */
 static int
-write_userns_maps (pid_t pid, const struct carve_spec_mount_s *m, carve_error_t *err)
+write_userns_maps (const char *proc_pid, const struct carve_spec_mount_s *m, carve_error_t *err)
 {
   cleanup_free char *uid_map = format_id_map (m->uid_mappings, m->uid_mappings_len);
   cleanup_free char *gid_map = format_id_map (m->gid_mappings, m->gid_mappings_len);
   char path[64];
 
-  snprintf (path, sizeof (path), "/proc/%d/uid_map", (int)pid);
+  snprintf (path, sizeof (path), "/proc/%s/uid_map", proc_pid);
   if (carve_write_file (path, uid_map, strlen (uid_map), err) < 0)
     return carve_error_wrap (err, "write uidMappings");
-  snprintf (path, sizeof (path), "/proc/%d/gid_map", (int)pid);
+  snprintf (path, sizeof (path), "/proc/%s/gid_map", proc_pid);
   if (carve_write_file (path, gid_map, strlen (gid_map), err) < 0)
     return carve_error_wrap (err, "write gidMappings");
   return 0;
@@ -351,12 +354,16 @@ write_userns_maps (pid_t pid, const struct carve_spec_mount_s *m, carve_error_t 
 /* A user namespace holding the mount's uidMappings/gidMappings, for
    MOUNT_ATTR_IDMAP: a child unshares it and waits while we write its maps
    and open /proc/PID/ns/user; the namespace outlives the child through that
-   descriptor.  */
+   descriptor.  The child names its own /proc entry: the /proc we see may
+   belong to another PID namespace than the one fork() numbers in (the
+   init of a new PID namespace still sees the host's /proc before
+   pivot_root).  */
 static int
 make_userns (const struct carve_spec_mount_s *m, carve_error_t *err)
 {
   int ready[2], hold[2];
-  char path[64], c;
+  char path[64], proc_pid[32], c;
+  ssize_t n;
   int fd = -1;
   pid_t pid;
 
@@ -383,7 +390,8 @@ make_userns (const struct carve_spec_mount_s *m, carve_error_t *err)
       (void)close (hold[1]);
       if (unshare (CLONE_NEWUSER) < 0)
         _exit (1);
-      if (write (ready[1], "x", 1) != 1)
+      n = readlink ("/proc/self", proc_pid, sizeof (proc_pid) - 1);
+      if (n <= 0 || write (ready[1], proc_pid, (size_t)n) != n)
         _exit (1);
       /* Returns at EOF, when the parent is done with us.  */
       _exit (read (hold[0], &c, 1) < 0);
@@ -391,11 +399,12 @@ make_userns (const struct carve_spec_mount_s *m, carve_error_t *err)
   (void)close (ready[1]);
   (void)close (hold[0]);
 
-  if (read (ready[0], &c, 1) != 1)
+  n = read (ready[0], proc_pid, sizeof (proc_pid) - 1);
+  if (n <= 0)
     (void)carve_make_error (err, 0, "create a user namespace for the idmapping");
-  else if (write_userns_maps (pid, m, err) == 0)
+  else if ((proc_pid[n] = '\0', write_userns_maps (proc_pid, m, err)) == 0)
     {
-      snprintf (path, sizeof (path), "/proc/%d/ns/user", (int)pid);
+      snprintf (path, sizeof (path), "/proc/%s/ns/user", proc_pid);
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         (void)carve_make_error (err, errno, "open `%s`", path);
@@ -742,6 +751,48 @@ mount_cgroup (int rootfd, const struct carve_spec_mount_s *m, const struct carve
 
 /* --- one mount ----------------------------------------------------------- */
 
+/* A user namespace may not mount proc, sysfs or mqueue for a PID, network
+   or IPC namespace it does not own: the case of a permeable container
+   with a user namespace, which shares those of the host by design.  The
+   host's own instance, bound recursively, is then the right view of them
+   (runc does the same for sysfs).  Returns 0 with *RET_MNT the new mount,
+   1 when it does not apply (errno of the failed mount kept), -1 on error.  */
+static int
+bind_host_instead (const char *type, int targetfd, const struct carve_mount_options_s *o, int *ret_mnt, int rootfd,
+                   const char *dest, carve_error_t *err)
+{
+  static const struct
+  {
+    const char *type, *host;
+  } fallbacks[] = { { "proc", "/proc" }, { "sysfs", "/sys" }, { "mqueue", "/dev/mqueue" } };
+  int saved = errno;
+  size_t i;
+
+  if (saved != EPERM)
+    return 1;
+  for (i = 0; i < sizeof (fallbacks) / sizeof (fallbacks[0]); i++)
+    if (strcmp (type, fallbacks[i].type) == 0)
+      {
+        cleanup_close int mnt = -1;
+
+        if (carve_mount_on_fd (fallbacks[i].host, targetfd, NULL, MS_BIND | MS_REC, NULL) < 0)
+          return carve_make_error (err, saved,
+                                   "mount `%s` (a user namespace may not mount it for the host's namespaces, "
+                                   "and binding the host's `%s` failed: %s)",
+                                   type, fallbacks[i].host, strerror (errno));
+        mnt = carve_safepath_open (rootfd, dest, O_PATH, 0, err);
+        if (mnt < 0)
+          return -1;
+        if (((o->flags_set & ~(MS_BIND | MS_REC | MS_REMOUNT)) || o->flags_clear)
+            && carve_mount_bind_remount (mnt, o->flags_set, o->flags_clear) < 0)
+          return carve_make_error (err, errno, "remount the host's `%s`", fallbacks[i].host);
+        *ret_mnt = steal_fd (&mnt);
+        return 0;
+      }
+  errno = saved;
+  return 1;
+}
+
 static bool
 selinux_enabled (void)
 {
@@ -775,6 +826,7 @@ apply_one (int rootfd, const struct carve_spec_mount_s *m, const char *mount_lab
   const char *type = m->type;
   bool has_maps = m->uid_mappings_len > 0 || m->gid_mappings_len > 0;
   bool bind;
+  int r;
 
   if (m->destination == NULL || m->destination[0] == '\0')
     return carve_make_error (err, 0, "missing destination");
@@ -786,6 +838,11 @@ apply_one (int rootfd, const struct carve_spec_mount_s *m, const char *mount_lab
   if (type && strcmp (type, "bind") == 0 && !(o.flags_set & MS_BIND))
     o.flags_set |= MS_BIND | MS_REC;
   bind = (o.flags_set & MS_BIND) != 0;
+  /* mount(2) ignores the data of a bind mount: an option that is no flag
+     would be dropped without a word (runc does so).  */
+  if (bind && o.data)
+    return carve_make_error (err, 0, "options[%zu]: `%s` is not an option of a bind mount", o.data_index,
+                             m->options[o.data_index]);
 
   /* Mappings without idmap/ridmap: the runtime-spec says the option
      SHOULD be there; take them as "idmap" rather than ignore them.  */
@@ -849,9 +906,19 @@ apply_one (int rootfd, const struct carve_spec_mount_s *m, const char *mount_lab
             return carve_make_error (err, errno, "open for tmpcopyup");
         }
       data = data_with_label (o.data, type, mount_label);
-      if (carve_mount_on_fd (m->source ? m->source : type, target, type, o.flags_set & ~MS_REC, data) < 0)
-        return carve_make_error (err, errno, "mount `%s`", type);
-      mnt = carve_safepath_open (rootfd, m->destination, O_PATH, 0, err);
+      if (carve_mount_on_fd (m->source ? m->source : type, target, type, o.flags_set & ~MS_REC, data) < 0
+          && (r = bind_host_instead (type, target, &o, &mnt, rootfd, m->destination, err)) != 0)
+        {
+          if (r < 0)
+            return -1;
+          /* EINVAL is mostly an option the filesystem does not know: show
+             the ones it got, the kernel only names it in its log.  */
+          if (errno == EINVAL && o.data)
+            return carve_make_error (err, errno, "mount `%s` with options `%s`", type, o.data);
+          return carve_make_error (err, errno, "mount `%s`", type);
+        }
+      if (mnt < 0)
+        mnt = carve_safepath_open (rootfd, m->destination, O_PATH, 0, err);
       if (mnt < 0)
         return -1;
       if (copyup_src >= 0)

@@ -36,8 +36,10 @@ struct carve_mount_options_s
      copies the destination's previous contents into the new tmpfs.  */
   bool tmpcopyup;
   /* Everything else, comma-joined, for the filesystem (mode=755,size=64m);
-     NULL when there is nothing.  */
+     NULL when there is nothing.  DATA_INDEX is the index in OPTIONS of its
+     first item (a bind mount takes no filesystem options: an error there).  */
   char *data;
+  size_t data_index;
 };
 
 /* Parses OPTIONS[0..N) into *RET (which the caller releases with

@@ -254,7 +254,7 @@ bad:
 }
 
 int
-carve_cpu_affinity_set (const char *cpu_list, carve_error_t *err)
+carve_cpu_affinity_set_pid (pid_t pid, const char *cpu_list, const char *field, carve_error_t *err)
 {
   cpu_set_t *set = NULL;
   size_t setsize = 0;
@@ -263,11 +263,36 @@ carve_cpu_affinity_set (const char *cpu_list, carve_error_t *err)
   if (cpu_list == NULL || cpu_list[0] == '\0')
     return 0;
   if (carve_cpu_list_parse (cpu_list, &set, &setsize, err) < 0)
-    return carve_error_wrap (err, "process.execCPUAffinity");
-  r = sched_setaffinity (0, setsize, set);
+    return carve_error_wrap (err, "%s", field);
+  r = sched_setaffinity (pid, setsize, set);
   CPU_FREE (set);
   if (r < 0)
-    return carve_make_error (err, errno, "process.execCPUAffinity: sched_setaffinity `%s`", cpu_list);
+    return carve_make_error (err, errno, "%s: sched_setaffinity `%s`", field, cpu_list);
+  return 0;
+}
+
+int
+carve_cpu_affinity_set (const char *cpu_list, carve_error_t *err)
+{
+  return carve_cpu_affinity_set_pid (0, cpu_list, "process.execCPUAffinity", err);
+}
+
+int
+carve_cpu_affinity_reset (pid_t pid, carve_error_t *err)
+{
+  cpu_set_t *set = CPU_ALLOC (CARVE_SPEC_CPU_LIST_MAX);
+  size_t setsize = CPU_ALLOC_SIZE (CARVE_SPEC_CPU_LIST_MAX);
+  int r;
+
+  if (set == NULL)
+    carve_oom ();
+  /* Every CPU the kernel could have: it keeps those of the task's cpuset
+     (online ones), which is the point.  */
+  memset (set, 0xff, setsize);
+  r = sched_setaffinity (pid, setsize, set);
+  CPU_FREE (set);
+  if (r < 0)
+    return carve_make_error (err, errno, "reset the CPU affinity");
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #define CARVE_LINUX_PROCATTR_H
 
 #include <sched.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,9 +32,21 @@ int carve_scheduler_set (const struct carve_spec_scheduler_s *scheduler, carve_e
    sized for the highest CPU named; *RET_SETSIZE is its CPU_ALLOC_SIZE.  */
 int carve_cpu_list_parse (const char *cpu_list, cpu_set_t **ret_set, size_t *ret_setsize, carve_error_t *err);
 
-/* sched_setaffinity of the calling process to CPU_LIST (process.execCPUAffinity
-   initial or final).  NULL or "" leaves the affinity alone.  */
+/* sched_setaffinity of process PID (0: the caller) to CPU_LIST
+   (process.execCPUAffinity.initial or .final, FIELD in errors).  NULL or ""
+   leaves the affinity alone.  */
+int carve_cpu_affinity_set_pid (pid_t pid, const char *cpu_list, const char *field, carve_error_t *err);
+
+/* carve_cpu_affinity_set_pid of the caller, "process.execCPUAffinity" in
+   errors.  */
 int carve_cpu_affinity_set (const char *cpu_list, carve_error_t *err);
+
+/* Lets process PID (0: the caller) run on every CPU its cgroup's cpuset
+   allows.  runc (1.2) does so once a container's process is in its cgroup:
+   an affinity the runtime was started with (taskset, a batch system's
+   binding) survives a cpuset move (kernel 6.2 keeps a requested affinity)
+   and must not leak into the container.  */
+int carve_cpu_affinity_reset (pid_t pid, carve_error_t *err);
 
 /* personality(2) from linux.personality: domain LINUX or LINUX32, no flags.  */
 int carve_personality_set (const struct carve_spec_personality_s *personality, carve_error_t *err);

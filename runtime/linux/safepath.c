@@ -206,6 +206,20 @@ carve_safepath_open_walk (int rootfd, const char *path, int flags, mode_t mode, 
   return fd;
 }
 
+/* ELOOP is mostly a symlink into /proc/PID/... (a magic link), refused
+   because it would lead out of the rootfs: say so, "too many levels of
+   symbolic links" alone misleads.  */
+static int
+open_error (int e, const char *path, carve_error_t *err)
+{
+  if (e == ELOOP)
+    return carve_make_error (err, e,
+                             "open `%s` (a symlink on the way loops or is a /proc magic link, which could "
+                             "leave the rootfs)",
+                             path);
+  return carve_make_error (err, e, "open `%s`", path);
+}
+
 /* openat2 came with Linux 5.6; remember when the kernel lacks it.  */
 static bool openat2_missing;
 
@@ -233,7 +247,7 @@ carve_safepath_open (int rootfd, const char *path, int flags, mode_t mode, carve
       if (fd >= 0)
         return (int)fd;
       if (errno != ENOSYS)
-        return carve_make_error (err, errno, "open `%s`", path);
+        return open_error (errno, path, err);
       openat2_missing = true;
     }
   return carve_safepath_open_walk (rootfd, path, flags, mode, err);
@@ -267,7 +281,7 @@ mkdir_p_depth (int rootfd, const char *path, mode_t mode, int *ret_fd, int depth
   if (fd >= 0)
     goto done;
   if (errno != ENOENT)
-    return carve_make_error (err, errno, "open `%s`", path);
+    return open_error (errno, path, err);
 
   parent = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (parent < 0)
@@ -302,7 +316,7 @@ mkdir_p_depth (int rootfd, const char *path, mode_t mode, int *ret_fd, int depth
             }
         }
       if (cur < 0)
-        return carve_make_error (err, errno, "open `%s`", prefix);
+        return open_error (errno, prefix, err);
       (void)close (parent);
       parent = cur;
     }

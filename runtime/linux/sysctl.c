@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@ carve_sysctl_validate_key (const char *key, carve_error_t *err)
       size_t len = end ? (size_t)(end - p) : strlen (p);
 
       if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-        return carve_make_error (err, 0, "sysctl `%s`: invalid key", key);
+        return carve_make_error (err, 0, "`%s`: invalid key", key);
       if (end == NULL)
         break;
       p = end + 1;
@@ -75,10 +76,10 @@ carve_sysctl_apply (const struct carve_spec_map_s *sysctl, carve_error_t *err)
       /* Resolved beneath /proc/sys (RESOLVE_IN_ROOT), whatever the key.  */
       fd = carve_safepath_open (procfd, path, O_WRONLY, 0, err);
       if (fd < 0)
-        return carve_error_wrap (err, "sysctl `%s` = `%s`", key, value);
+        return carve_error_wrap (err, "`%s` = `%s`", key, value);
       /* A /proc/sys file takes its value in one write.  */
       if (write (fd, value, len) != (ssize_t)len)
-        return carve_make_error (err, errno ? errno : EIO, "sysctl `%s` = `%s`: write", key, value);
+        return carve_make_error (err, errno ? errno : EIO, "`%s` = `%s`: write", key, value);
     }
   return 0;
 }
@@ -107,4 +108,90 @@ carve_sysctl_is_namespaced (const char *key, int *ret_clone_flag)
   if (ret_clone_flag)
     *ret_clone_flag = flag;
   return true;
+}
+
+static const char *
+namespace_name (int flag)
+{
+  switch (flag)
+    {
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWNET:
+      return "network";
+    default:
+      return "uts";
+    }
+}
+
+int
+carve_sysctl_plan (const struct carve_spec_map_s *sysctl, uint64_t owned, bool permeable,
+                   struct carve_spec_map_s **ret_apply, char ***ret_warnings, carve_error_t *err)
+{
+  struct carve_spec_map_s *out = NULL;
+  size_t i;
+
+  *ret_apply = NULL;
+  if (sysctl == NULL || sysctl->len == 0)
+    return 0;
+  out = xzalloc (sizeof (*out));
+  out->keys = xcalloc (sysctl->len + 1, sizeof (char *));
+  out->values = xcalloc (sysctl->len + 1, sizeof (char *));
+  for (i = 0; i < sysctl->len; i++)
+    {
+      const char *key = sysctl->keys[i];
+      int flag = 0;
+
+      if (carve_sysctl_validate_key (key, err) < 0)
+        {
+          carve_error_wrap (err, "linux.sysctl");
+          goto fail;
+        }
+      /* A key no namespace holds is the whole node's: writing it from a
+         container would change the host and nothing would restore it.
+         runc refuses it too.  */
+      if (!carve_sysctl_is_namespaced (key, &flag))
+        {
+          carve_make_error (err, 0, "linux.sysctl: `%s` is not in a separate kernel namespace", key);
+          goto fail;
+        }
+      if ((owned & (uint64_t) flag) == 0)
+        {
+          /* Permeable mode shares these namespaces with the host by
+             design: the setting is dropped, loudly.  In oci mode the
+             config forgot the namespace, which runc refuses.  */
+          if (!permeable)
+            {
+              carve_make_error (err, 0, "linux.sysctl: `%s` is not allowed in the host's %s namespace", key,
+                                namespace_name (flag));
+              goto fail;
+            }
+          if (ret_warnings)
+            {
+              cleanup_free char *w
+                  = xasprintf ("linux.sysctl: `%s` ignored: the container shares the host's %s namespace "
+                               "(permeable mode)",
+                               key, namespace_name (flag));
+              carve_strv_append (ret_warnings, w);
+            }
+          continue;
+        }
+      if (flag == CLONE_NEWUTS && strcmp (key, "kernel.domainname") != 0 && strcmp (key, "kernel/domainname") != 0)
+        {
+          /* As runc: the hostname field sets it; two sources would race.  */
+          carve_make_error (err, 0, "linux.sysctl: `%s` conflicts with the `hostname` field", key);
+          goto fail;
+        }
+      out->keys[out->len] = sysctl->keys[i];
+      out->values[out->len] = sysctl->values[i];
+      out->len++;
+    }
+  *ret_apply = out;
+  return 0;
+
+fail:
+  free (out->keys);
+  free (out->values);
+  free (out);
+  return -1;
 }

@@ -30,6 +30,66 @@ carve_setgroups_denied (void)
   return strncmp (buf, "deny", 4) == 0;
 }
 
+char *
+carve_user_home (uid_t uid)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_error carve_error_t err = NULL;
+  char *line, *save = NULL;
+
+  if (carve_read_file ("/etc/passwd", &buf, NULL, &err) < 0)
+    return xstrdup ("/");
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* name:password:uid:gid:gecos:home:shell */
+      char *field[7] = { NULL };
+      char *p = line;
+      unsigned long v;
+      int n;
+
+      for (n = 0; n < 7 && p; n++)
+        {
+          field[n] = p;
+          p = strchr (p, ':');
+          if (p)
+            *p++ = '\0';
+        }
+      if (n < 6 || carve_parse_ulong (field[2], &v) < 0 || v != (unsigned long) uid)
+        continue;
+      return xstrdup (field[5][0] ? field[5] : "/");
+    }
+  return xstrdup ("/");
+}
+
+char **
+carve_user_env_with_home (char *const *env, uid_t uid)
+{
+  cleanup_free char *home = NULL, *var = NULL;
+  char **ret;
+  size_t i;
+
+  for (i = 0; env && env[i]; i++)
+    if (strncmp (env[i], "HOME=", 5) == 0)
+      return NULL;
+  home = carve_user_home (uid);
+  var = xasprintf ("HOME=%s", home);
+  ret = carve_strv_dup (env ? env : (char *[]){ NULL });
+  carve_strv_append (&ret, var);
+  return ret;
+}
+
+int
+carve_userns_become_root (carve_error_t *err)
+{
+  if (!carve_setgroups_denied () && setgroups (0, NULL) < 0)
+    return carve_make_error (err, errno, "user namespace: setgroups");
+  if (setresgid (0, 0, 0) < 0)
+    return carve_make_error (err, errno, "user namespace: setresgid 0 (is gid 0 in linux.gidMappings?)");
+  if (setresuid (0, 0, 0) < 0)
+    return carve_make_error (err, errno, "user namespace: setresuid 0 (is uid 0 in linux.uidMappings?)");
+  return 0;
+}
+
 static int
 drop_bounding (uint64_t keep, int last_cap, carve_error_t *err)
 {

@@ -137,3 +137,31 @@ carve_create() {
 	[ "$status" -eq 0 ] || echo "carve create: $output" >&2
 	return "$status"
 }
+
+# --- both isolation modes (environment, permeable, exec suites) -------------
+
+# for_each_isolation FN ARGS...: runs FN ARGS... once per isolation mode,
+# with ISOLATION (permeable, then oci) and CID, a container id of the mode's
+# own (teardown removes it, its cgroups start with $ID).  The mode is
+# printed first, so a failing test's output says which mode failed.
+for_each_isolation() {
+	local fn=$1
+	shift
+	for ISOLATION in permeable oci; do
+		CID="$ID-$ISOLATION"
+		echo "--- isolation: $ISOLATION"
+		"$fn" "$@"
+	done
+}
+
+# carve in this test's --root and the current ISOLATION mode.
+carve_iso() {
+	"$CARVE_BINARY" --root "$TEST_ROOT" --isolation "$ISOLATION" "$@"
+}
+
+# Copies a check program of tests/helpers (static) into the rootfs's /bin.
+install_helper() {
+	local name=$1 bin="$CARVE_BUILDDIR/tests/helpers/$1"
+	[ -x "$bin" ] || skip "$bin is not built (make check builds it)"
+	cp "$bin" "$BUNDLE/rootfs/bin/$name"
+}

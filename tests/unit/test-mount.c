@@ -251,6 +251,67 @@ test_sysctl_namespaced (void)
   return 0;
 }
 
+/* linux.sysctl against the namespaces a container owns.  */
+static int
+test_sysctl_plan (void)
+{
+  char *keys[] = { "kernel.shmmax", "net.ipv4.ip_forward", "kernel.domainname", NULL };
+  char *values[] = { "1", "2", "3", NULL };
+  struct carve_spec_map_s map = { keys, values, 3 };
+  struct carve_spec_map_s *apply = NULL;
+
+  /* Every namespace owned: everything applies.  */
+  {
+    cleanup_error carve_error_t err = NULL;
+    cleanup_strv char **warnings = NULL;
+    EXPECT (carve_sysctl_plan (&map, CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS, false, &apply, &warnings, &err)
+            == 0);
+    EXPECT (apply != NULL && apply->len == 3 && warnings == NULL);
+    EXPECT_STR (apply->keys[1], "net.ipv4.ip_forward");
+    EXPECT_STR (apply->values[1], "2");
+    free (apply->keys);
+    free (apply->values);
+    free (apply);
+  }
+  /* Permeable, IPC owned by nobody but the host: one warning per key left
+     out, naming it and the namespace.  */
+  {
+    cleanup_error carve_error_t err = NULL;
+    cleanup_strv char **warnings = NULL;
+    EXPECT (carve_sysctl_plan (&map, CLONE_NEWNET, true, &apply, &warnings, &err) == 0);
+    EXPECT (apply != NULL && apply->len == 1);
+    EXPECT_STR (apply->keys[0], "net.ipv4.ip_forward");
+    EXPECT (warnings && warnings[0] && warnings[1] && !warnings[2]);
+    EXPECT_CONTAINS (warnings[0], "`kernel.shmmax` ignored: the container shares the host's ipc namespace");
+    EXPECT_CONTAINS (warnings[1], "`kernel.domainname` ignored: the container shares the host's uts namespace");
+    free (apply->keys);
+    free (apply->values);
+    free (apply);
+  }
+  /* oci mode: the same is an error, as with runc.  */
+  {
+    cleanup_error carve_error_t err = NULL;
+    EXPECT (carve_sysctl_plan (&map, CLONE_NEWNET | CLONE_NEWUTS, false, &apply, NULL, &err) < 0);
+    EXPECT_STR (err->msg, "linux.sysctl: `kernel.shmmax` is not allowed in the host's ipc namespace");
+  }
+  /* A key of no namespace, and kernel.hostname: errors in both modes.  */
+  {
+    char *k[] = { "vm.swappiness", NULL }, *v[] = { "10", NULL };
+    struct carve_spec_map_s m = { k, v, 1 };
+    cleanup_error carve_error_t err = NULL;
+    EXPECT (carve_sysctl_plan (&m, ~0ULL, true, &apply, NULL, &err) < 0);
+    EXPECT_STR (err->msg, "linux.sysctl: `vm.swappiness` is not in a separate kernel namespace");
+  }
+  {
+    char *k[] = { "kernel.hostname", NULL }, *v[] = { "x", NULL };
+    struct carve_spec_map_s m = { k, v, 1 };
+    cleanup_error carve_error_t err = NULL;
+    EXPECT (carve_sysctl_plan (&m, CLONE_NEWUTS, false, &apply, NULL, &err) < 0);
+    EXPECT_CONTAINS (err->msg, "`kernel.hostname` conflicts with the `hostname` field");
+  }
+  return 0;
+}
+
 /* --- safepath (no mounts) ------------------------------------------------- */
 
 static char *
@@ -701,4 +762,5 @@ test_kernel_no_pivot (void)
 UNIT_MAIN (UNIT_CASE (test_options_flags), UNIT_CASE (test_options_bind), UNIT_CASE (test_options_propagation),
            UNIT_CASE (test_options_recursive), UNIT_CASE (test_options_idmap_copyup), UNIT_CASE (test_options_data),
            UNIT_CASE (test_options_empty_fails), UNIT_CASE (test_sysctl_keys), UNIT_CASE (test_sysctl_namespaced),
+           UNIT_CASE (test_sysctl_plan),
            UNIT_CASE (test_safepath), UNIT_CASE (test_kernel_rootfs), UNIT_CASE (test_kernel_no_pivot))
