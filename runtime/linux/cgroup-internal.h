@@ -15,7 +15,13 @@ struct carve_cgroup_s
   char *path;                   /* what carve_cgroup_path returns */
   char **rels;                  /* per hierarchy: the path below its root */
   char **dirs;                  /* per hierarchy: the directory */
+  char *name;                   /* scratch of carve_cgroup_name () */
 };
+
+/* CG's path on one line for messages: the path when it is the same on
+   every hierarchy, else the distinct paths joined by ", ".  Valid until the
+   next call.  */
+const char *carve_cgroup_name (carve_cgroup_t cg);
 
 /* One backend.  Every operation gets the cgroup's directory on the
    hierarchy holding the controller; the generic code in cgroup.c chooses the
@@ -47,6 +53,7 @@ struct carve_cgroup_ops_s
 
   int (*stats_cpu) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
   int (*stats_cpuacct) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
+  int (*stats_cpuset) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
   int (*stats_memory) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
   int (*stats_pids) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);
   int (*stats_blkio) (const char *dir, struct carve_cgroup_stats_s *stats, carve_error_t *err);

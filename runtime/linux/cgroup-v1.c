@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cpumask.h"
 #include "fsutil.h"
 #include "runtime/linux/cgroup-internal.h"
 #include "spec/spec.h"
@@ -24,6 +25,40 @@ has_controller (const struct carve_cgroup_hierarchy_s *h, const char *c)
     if (strcmp (*v, c) == 0)
       return true;
   return false;
+}
+
+/* A cpuset may not take the CPUs of a cpu_exclusive sibling (EINVAL): a
+   compute partition (carve.compute) next to it owns them.  Drops them
+   from *CPUS, the parent's set being copied.  */
+static void
+without_exclusive_siblings (const char *parent, char **cpus)
+{
+  cleanup_dir DIR *d = opendir (parent);
+  carve_cpumask_t m, excl;
+  struct dirent *de;
+  carve_error_t e = NULL;
+
+  if (d == NULL || carve_cpumask_parse_list (*cpus, &m, &e) < 0)
+    {
+      carve_error_release (&e);
+      return;
+    }
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *sib = NULL, *flag = NULL, *list = NULL;
+      if (de->d_type != DT_DIR || de->d_name[0] == '.')
+        continue;
+      sib = carve_path_join (parent, de->d_name);
+      if (carve_cgroup_read (sib, "cpuset.cpu_exclusive", &flag, &e) < 0 || strcmp (flag, "1") != 0
+          || carve_cgroup_read (sib, "cpuset.cpus", &list, &e) < 0 || carve_cpumask_parse_list (list, &excl, &e) < 0)
+        {
+          carve_error_release (&e);
+          continue;
+        }
+      carve_cpumask_andnot (&m, &m, &excl);
+    }
+  free (*cpus);
+  *cpus = carve_cpumask_format_list (&m);
 }
 
 /* The kernel creates a v1 cpuset with empty cpus and mems, and refuses
@@ -46,6 +81,8 @@ v1_prepare_dir (const struct carve_cgroup_hierarchy_s *h, const char *parent, co
         continue;
       if (carve_cgroup_read (parent, files[i], &from, err) < 0)
         return -1;
+      if (i == 0)
+        without_exclusive_siblings (parent, &from);
       if (from[0] != '\0' && carve_cgroup_write (dir, files[i], from, err) < 0)
         return -1;
     }
@@ -478,6 +515,26 @@ v1_stats_cpuacct (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
           s->cpu.percpu[s->cpu.percpu_len++] = strtoull (tok, NULL, 10);
         }
     }
+  /* "cpu user system" then one line per CPU, in nanoseconds (Linux 4.16).  */
+  if (carve_cgroup_file_exists (dir, "cpuacct.usage_all"))
+    {
+      cleanup_free char *buf = NULL;
+      char *line, *save2 = NULL;
+
+      if (carve_cgroup_read (dir, "cpuacct.usage_all", &buf, err) < 0)
+        return -1;
+      for (line = strtok_r (buf, "\n", &save2); line; line = strtok_r (NULL, "\n", &save2))
+        {
+          unsigned long long cpu, u, k;
+
+          if (sscanf (line, "%llu %llu %llu", &cpu, &u, &k) != 3)
+            continue;
+          s->cpu.percpu_user = xrealloc (s->cpu.percpu_user, sizeof (uint64_t) * (s->cpu.percpu_user_len + 1));
+          s->cpu.percpu_user[s->cpu.percpu_user_len++] = u;
+          s->cpu.percpu_kernel = xrealloc (s->cpu.percpu_kernel, sizeof (uint64_t) * (s->cpu.percpu_kernel_len + 1));
+          s->cpu.percpu_kernel[s->cpu.percpu_kernel_len++] = k;
+        }
+    }
   /* cpuacct.stat counts USER_HZ ticks; runc reports nanoseconds.  */
   if (read_keyed_opt (dir, "cpuacct.stat", "user", &user, err) < 0
       || read_keyed_opt (dir, "cpuacct.stat", "system", &sys, err) < 0)
@@ -486,6 +543,42 @@ v1_stats_cpuacct (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
     hz = 100;
   s->cpu.user = user * (1000000000ULL / (uint64_t)hz);
   s->cpu.kernel = sys * (1000000000ULL / (uint64_t)hz);
+  return 0;
+}
+
+static int
+read_str_opt (const char *dir, const char *file, char **ret, carve_error_t *err)
+{
+  if (!carve_cgroup_file_exists (dir, file))
+    return 0;
+  return carve_cgroup_read (dir, file, ret, err);
+}
+
+static int
+v1_stats_cpuset (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
+{
+  cleanup_free char *relax = NULL;
+
+  if (read_str_opt (dir, "cpuset.cpus", &s->cpuset.cpus, err) < 0
+      || read_str_opt (dir, "cpuset.mems", &s->cpuset.mems, err) < 0
+      || read_opt (dir, "cpuset.cpu_exclusive", &s->cpuset.cpu_exclusive, err) < 0
+      || read_opt (dir, "cpuset.mem_hardwall", &s->cpuset.mem_hardwall, err) < 0
+      || read_opt (dir, "cpuset.mem_exclusive", &s->cpuset.mem_exclusive, err) < 0
+      || read_opt (dir, "cpuset.memory_migrate", &s->cpuset.memory_migrate, err) < 0
+      || read_opt (dir, "cpuset.memory_spread_page", &s->cpuset.memory_spread_page, err) < 0
+      || read_opt (dir, "cpuset.memory_spread_slab", &s->cpuset.memory_spread_slab, err) < 0
+      || read_opt (dir, "cpuset.memory_pressure", &s->cpuset.memory_pressure, err) < 0
+      || read_opt (dir, "cpuset.sched_load_balance", &s->cpuset.sched_load_balance, err) < 0
+      || read_str_opt (dir, "cpuset.sched_relax_domain_level", &relax, err) < 0)
+    return -1;
+  /* -1 (the system default) is the usual value: signed.  */
+  if (relax)
+    {
+      long v;
+      if (carve_parse_long (relax, &v) < 0)
+        return carve_make_error (err, EINVAL, "`%s/cpuset.sched_relax_domain_level`: `%s` is not a number", dir, relax);
+      s->cpuset.sched_relax_domain_level = v;
+    }
   return 0;
 }
 
@@ -658,6 +751,7 @@ const struct carve_cgroup_ops_s carve_cgroup_ops_v1 = {
   .is_frozen = v1_is_frozen,
   .stats_cpu = v1_stats_cpu,
   .stats_cpuacct = v1_stats_cpuacct,
+  .stats_cpuset = v1_stats_cpuset,
   .stats_memory = v1_stats_memory,
   .stats_pids = v1_stats_pids,
   .stats_blkio = v1_stats_blkio,

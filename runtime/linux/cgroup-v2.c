@@ -339,6 +339,20 @@ v2_stats_cpu (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *er
   return 0;
 }
 
+/* runc reads no cpuset statistics on v2; the effective sets are still what
+   a user of `events` wants to see.  */
+static int
+v2_stats_cpuset (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
+{
+  if (carve_cgroup_file_exists (dir, "cpuset.cpus.effective")
+      && carve_cgroup_read (dir, "cpuset.cpus.effective", &s->cpuset.cpus, err) < 0)
+    return -1;
+  if (carve_cgroup_file_exists (dir, "cpuset.mems.effective")
+      && carve_cgroup_read (dir, "cpuset.mems.effective", &s->cpuset.mems, err) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 v2_stats_memory (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
@@ -355,8 +369,10 @@ v2_stats_memory (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t 
     return -1;
   /* v1 reports swap as memory+swap; runc does the same on v2.  */
   s->memory.swap.usage += s->memory.usage.usage;
-  if (s->memory.swap.limit != UINT64_MAX)
+  if (s->memory.swap.limit != UINT64_MAX && s->memory.usage.limit != UINT64_MAX)
     s->memory.swap.limit += s->memory.usage.limit;
+  else
+    s->memory.swap.limit = UINT64_MAX;
 
   if (!carve_cgroup_file_exists (dir, "memory.stat"))
     return 0;
@@ -497,6 +513,7 @@ const struct carve_cgroup_ops_s carve_cgroup_ops_v2 = {
   .is_frozen = v2_is_frozen,
   .stats_cpu = v2_stats_cpu,
   .stats_cpuacct = NULL,
+  .stats_cpuset = v2_stats_cpuset,
   .stats_memory = v2_stats_memory,
   .stats_pids = v2_stats_pids,
   .stats_blkio = v2_stats_blkio,

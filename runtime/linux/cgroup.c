@@ -714,6 +714,7 @@ carve_cgroup_free (carve_cgroup_t cg)
   free (cg->rels);
   free (cg->dirs);
   free (cg->path);
+  free (cg->name);
   carve_cgroup_layout_free (cg->layout);
   free (cg);
 }
@@ -810,6 +811,18 @@ resolve (carve_cgroup_layout_t l, const char *cgroups_path, const char *containe
 }
 
 int
+carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
+                      char **ret_path, carve_error_t *err)
+{
+  cleanup_cgroup carve_cgroup_t cg = NULL;
+
+  if (resolve (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
+    return -1;
+  *ret_path = xstrdup (cg->path);
+  return 0;
+}
+
+int
 carve_cgroup_open (carve_cgroup_layout_t layout, const char *resolved_path, carve_cgroup_t *ret, carve_error_t *err)
 {
   cleanup_cgroup carve_cgroup_t cg = NULL;
@@ -857,6 +870,29 @@ const char *
 carve_cgroup_path (carve_cgroup_t cg)
 {
   return cg->path;
+}
+
+const char *
+carve_cgroup_name (carve_cgroup_t cg)
+{
+  cleanup_strv char **lines = split (cg->path, "\n");
+  cleanup_strv char **seen = xzalloc (sizeof (char *));
+  size_t k;
+
+  for (k = 0; lines[k]; k++)
+    {
+      /* "KEY:/path" (a key holds no '/'), or the plain path.  */
+      const char *p = lines[k][0] == '/' ? lines[k] : strstr (lines[k], ":/");
+      if (p == NULL)
+        p = lines[k];
+      else if (*p == ':')
+        p++;
+      if (!strv_contains (seen, p))
+        carve_strv_append (&seen, p);
+    }
+  free (cg->name);
+  cg->name = strv_join (seen, ", ");
+  return cg->name;
 }
 
 const char *
@@ -995,7 +1031,7 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
       for (i = 0; i < n; i++)
         if (tops[i])
           remove_up_to (cg->dirs[i], tops[i]);
-      carve_error_wrap (err, "create cgroup `%s`", cg->path);
+      carve_error_wrap (err, "create cgroup `%s`", carve_cgroup_name (cg));
     }
   for (i = 0; i < n; i++)
     free (tops[i]);
@@ -1053,14 +1089,14 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
                   cleanup_free char *d = xasprintf ("%s%s", h->mount, rel);
                   remove_up_to (d, top);
                 }
-              return carve_error_wrap (err, "enter cgroup `%s`", cg->path);
+              return carve_error_wrap (err, "enter cgroup `%s`", carve_cgroup_name (cg));
             }
           dir = xasprintf ("%s%s", h->mount, rel);
         }
       else
         dir = xstrdup (cg->dirs[i]);
       if (enter_dir (dir, pid, err) < 0)
-        return carve_error_wrap (err, "enter cgroup `%s`", cg->path);
+        return carve_error_wrap (err, "enter cgroup `%s`", carve_cgroup_name (cg));
     }
   return 0;
 }
@@ -1138,14 +1174,14 @@ carve_cgroup_pids (carve_cgroup_t cg, pid_t **ret, size_t *ret_n, carve_error_t 
               continue;
             }
           free (v);
-          return carve_error_wrap (err, "list processes of cgroup `%s`", cg->path);
+          return carve_error_wrap (err, "list processes of cgroup `%s`", carve_cgroup_name (cg));
         }
       used++;
     }
   if (used == 0)
     {
       free (v);
-      return carve_make_error (err, ENOENT, "list processes of cgroup `%s`: it does not exist", cg->path);
+      return carve_make_error (err, ENOENT, "list processes of cgroup `%s`: it does not exist", carve_cgroup_name (cg));
     }
   if (n > 1)
     qsort (v, n, sizeof (pid_t), cmp_pid);
@@ -1165,10 +1201,10 @@ carve_cgroup_freeze (carve_cgroup_t cg, bool frozen, carve_error_t *err)
 
   if (i < 0 || cg->dirs[i] == NULL)
     return carve_make_error (err, ENOTSUP, "%s cgroup `%s`: no freezer on this node", frozen ? "freeze" : "thaw",
-                             cg->path);
+                             carve_cgroup_name (cg));
   ops = ops_of (&cg->layout->hierarchies[i]);
   if (ops->freeze (cg->dirs[i], frozen, err) < 0)
-    return carve_error_wrap (err, "%s cgroup `%s`", frozen ? "freeze" : "thaw", cg->path);
+    return carve_error_wrap (err, "%s cgroup `%s`", frozen ? "freeze" : "thaw", carve_cgroup_name (cg));
   return 0;
 }
 
@@ -1183,7 +1219,7 @@ carve_cgroup_is_frozen (carve_cgroup_t cg, bool *ret, carve_error_t *err)
       return 0;
     }
   if (ops_of (&cg->layout->hierarchies[i])->is_frozen (cg->dirs[i], ret, err) < 0)
-    return carve_error_wrap (err, "freezer state of cgroup `%s`", cg->path);
+    return carve_error_wrap (err, "freezer state of cgroup `%s`", carve_cgroup_name (cg));
   return 0;
 }
 
@@ -1201,7 +1237,7 @@ signal_pids (carve_cgroup_t cg, int signo, carve_error_t *err)
         int saved = errno;
         pid_t p = v[i];
         free (v);
-        return carve_make_error (err, saved, "kill process %d of cgroup `%s`", (int)p, cg->path);
+        return carve_make_error (err, saved, "kill process %d of cgroup `%s`", (int)p, carve_cgroup_name (cg));
       }
   free (v);
   return 0;
@@ -1296,6 +1332,15 @@ remove_tree (const char *dir, int depth, carve_error_t *err)
         if (remove_tree (sub, depth + 1, err) < 0)
           return -1;
       }
+  /* A removed cgroup keeps its RT runtime until its last task, a zombie
+     maybe, is reaped, and until then its parent cannot take it back: give
+     it back first (no file: no RT group scheduling).  */
+  if (carve_cgroup_file_exists (dir, "cpu.rt_runtime_us"))
+    {
+      carve_error_t ignored = NULL;
+      if (carve_cgroup_write (dir, "cpu.rt_runtime_us", "0", &ignored) < 0)
+        carve_error_release (&ignored);
+    }
   return rmdir_retry (dir, err);
 }
 
@@ -1325,7 +1370,7 @@ carve_cgroup_destroy (carve_cgroup_t cg, carve_error_t *err)
   if (first)
     {
       *err = first;
-      return carve_error_wrap (err, "delete cgroup `%s`", cg->path);
+      return carve_error_wrap (err, "delete cgroup `%s`", carve_cgroup_name (cg));
     }
   return 0;
 }
@@ -1357,9 +1402,11 @@ apply_one (carve_cgroup_t cg, const char *controller, const char *field, size_t 
   return 0;
 }
 
-/* The controller a `unified` key belongs to ("memory.high" -> "memory").  */
+/* Checks every `unified` key before anything is written, so that a bad key
+   leaves the cgroup as it was (what `update` needs): each must name a file
+   of a controller on the v2 hierarchy ("memory.high" -> "memory").  */
 static int
-apply_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_t *err)
+check_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_t *err)
 {
   carve_cgroup_layout_t l = cg->layout;
   size_t k;
@@ -1394,9 +1441,18 @@ apply_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_
         }
       if (cg->dirs[l->v2_index] == NULL)
         return carve_make_error (err, ENOENT, "linux.resources.unified: the cgroup has no v2 directory");
-      if (carve_cgroup_write (cg->dirs[l->v2_index], key, m->values[k], err) < 0)
-        return carve_error_wrap (err, "linux.resources.unified");
     }
+  return 0;
+}
+
+static int
+apply_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_t *err)
+{
+  size_t k;
+
+  for (k = 0; k < m->len; k++)
+    if (carve_cgroup_write (cg->dirs[cg->layout->v2_index], m->keys[k], m->values[k], err) < 0)
+      return carve_error_wrap (err, "linux.resources.unified");
   return 0;
 }
 
@@ -1409,6 +1465,8 @@ carve_cgroup_apply_resources (carve_cgroup_t cg, const struct carve_spec_linux_r
 
   if (res == NULL)
     return 0;
+  if (res->unified && res->unified->len > 0 && check_unified (cg, res->unified, err) < 0)
+    return carve_error_wrap (err, "apply cgroup `%s`", carve_cgroup_name (cg));
   if (res->cpu)
     {
       const struct carve_spec_cpu_s *c = res->cpu;
@@ -1438,7 +1496,7 @@ carve_cgroup_apply_resources (carve_cgroup_t cg, const struct carve_spec_linux_r
   if (r == 0 && res->unified && res->unified->len > 0)
     r = apply_unified (cg, res->unified, err);
   if (r < 0)
-    return carve_error_wrap (err, "apply cgroup `%s`", cg->path);
+    return carve_error_wrap (err, "apply cgroup `%s`", carve_cgroup_name (cg));
   return 0;
 }
 
@@ -1479,6 +1537,10 @@ carve_cgroup_stats_release (struct carve_cgroup_stats_s *s)
   if (s == NULL)
     return;
   free (s->cpu.percpu);
+  free (s->cpu.percpu_kernel);
+  free (s->cpu.percpu_user);
+  free (s->cpuset.cpus);
+  free (s->cpuset.mems);
   for (i = 0; i < s->memory.raw_len; i++)
     free (s->memory.raw_keys[i]);
   free (s->memory.raw_keys);
@@ -1509,6 +1571,8 @@ carve_cgroup_stats (carve_cgroup_t cg, struct carve_cgroup_stats_s *ret, carve_e
   if (r == 0)
     r = STATS ("cpuacct", stats_cpuacct);
   if (r == 0)
+    r = STATS ("cpuset", stats_cpuset);
+  if (r == 0)
     r = STATS ("memory", stats_memory);
   if (r == 0)
     r = STATS ("pids", stats_pids);
@@ -1519,7 +1583,7 @@ carve_cgroup_stats (carve_cgroup_t cg, struct carve_cgroup_stats_s *ret, carve_e
   if (r < 0)
     {
       carve_cgroup_stats_release (&s);
-      return carve_error_wrap (err, "statistics of cgroup `%s`", cg->path);
+      return carve_error_wrap (err, "statistics of cgroup `%s`", carve_cgroup_name (cg));
     }
   *ret = s;
   return 0;
@@ -1532,9 +1596,10 @@ carve_cgroup_oom_count (carve_cgroup_t cg, uint64_t *ret, carve_error_t *err)
   uint64_t v = 0;
 
   if (i < 0 || cg->dirs[i] == NULL)
-    return carve_make_error (err, ENOTSUP, "OOM events of cgroup `%s`: no memory controller on this node", cg->path);
+    return carve_make_error (err, ENOTSUP, "OOM events of cgroup `%s`: no memory controller on this node",
+                             carve_cgroup_name (cg));
   if (ops_of (&cg->layout->hierarchies[i])->oom_count (cg->dirs[i], &v, err) < 0)
-    return carve_error_wrap (err, "OOM events of cgroup `%s`", cg->path);
+    return carve_error_wrap (err, "OOM events of cgroup `%s`", carve_cgroup_name (cg));
   *ret = v;
   return 0;
 }

@@ -83,6 +83,12 @@ typedef struct carve_cgroup_s *carve_cgroup_t;
 int carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
                          pid_t pid, carve_cgroup_t *ret, carve_error_t *err);
 
+/* The path carve_cgroup_create would give (what carve_cgroup_path returns),
+   resolved the same way, without creating anything: create saves it before
+   the cgroup exists.  */
+int carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id,
+                          bool systemd, char **ret_path, carve_error_t *err);
+
 /* Re-opens a cgroup from carve_cgroup_path() of an earlier carve_cgroup_create
    (what the state store keeps).  Nothing is created.  */
 int carve_cgroup_open (carve_cgroup_layout_t layout, const char *resolved_path, carve_cgroup_t *ret,
@@ -162,8 +168,21 @@ struct carve_cgroup_stats_s
     uint64_t total, kernel, user;
     uint64_t *percpu;
     size_t percpu_len;
+    /* Per CPU in kernel and user mode (v1 cpuacct.usage_all), nanoseconds.  */
+    uint64_t *percpu_kernel, *percpu_user;
+    size_t percpu_kernel_len, percpu_user_len;
     uint64_t periods, throttled_periods, throttled_time;
   } cpu;
+  struct
+  {
+    /* Lists as the kernel prints them ("0-3,8"), NULL when unknown.  v1
+       reads cpuset.cpus and cpuset.mems, v2 the effective sets.  */
+    char *cpus, *mems;
+    /* v1 only, as runc reads them; zero on v2.  */
+    uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page, memory_spread_slab,
+        memory_pressure, sched_load_balance;
+    int64_t sched_relax_domain_level;
+  } cpuset;
   struct
   {
     uint64_t cache;

@@ -19,6 +19,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "runtime/linux/cgroup-bpf.h"
+#include "runtime/linux/cgroup-internal.h"
 #include "runtime/linux/cgroup.h"
 #include "spec/spec.h"
 #include "tests/unit/unit.h"
@@ -1116,6 +1117,247 @@ out:
   return r;
 }
 
+/* What `events` adds: cpuset statistics, per-CPU kernel/user time, and a
+   swap limit that stays "max" when memory.max is.  */
+static int
+test_stats_cpuset_fake (void)
+{
+  cleanup_cgroup_layout carve_cgroup_layout_t l2 = NULL, l1 = NULL;
+  cleanup_free char *root2 = fake_node (FAKE_V2, &l2);
+  cleanup_free char *root1 = fake_node (FAKE_V1, &l1);
+  cleanup_cgroup carve_cgroup_t cg = NULL, cg1 = NULL;
+  struct carve_cgroup_stats_s s;
+  carve_error_t err = NULL;
+  const char *d;
+  int r = -1;
+
+  memset (&s, 0, sizeof (s));
+  if (l2 == NULL || l1 == NULL)
+    goto out;
+
+  precreate (l1, "/ctr", "/ctr");
+  if (carve_cgroup_open (l1, "/ctr", &cg1, &err) < 0)
+    goto out;
+  d = carve_cgroup_dir (cg1, "cpuset");
+  put (d, "cpuset.cpus", "0-2,5\n");
+  put (d, "cpuset.mems", "0\n");
+  put (d, "cpuset.cpu_exclusive", "1\n");
+  put (d, "cpuset.sched_load_balance", "0\n");
+  put (d, "cpuset.sched_relax_domain_level", "-1\n");
+  put (d, "cpuset.memory_pressure", "7\n");
+  put (carve_cgroup_dir (cg1, "cpuacct"), "cpuacct.usage_all", "cpu user system\n0 100 200\n1 300 400\n");
+  if (carve_cgroup_stats (cg1, &s, &err) < 0)
+    goto out;
+  EXPECT_STR (s.cpuset.cpus, "0-2,5");
+  EXPECT_STR (s.cpuset.mems, "0");
+  EXPECT (s.cpuset.cpu_exclusive == 1 && s.cpuset.sched_load_balance == 0 && s.cpuset.memory_pressure == 7);
+  EXPECT (s.cpuset.sched_relax_domain_level == -1);
+  EXPECT (s.cpu.percpu_user_len == 2 && s.cpu.percpu_kernel_len == 2);
+  EXPECT (s.cpu.percpu_user[0] == 100 && s.cpu.percpu_user[1] == 300);
+  EXPECT (s.cpu.percpu_kernel[0] == 200 && s.cpu.percpu_kernel[1] == 400);
+  carve_cgroup_stats_release (&s);
+
+  /* A malformed relax level names the file.  */
+  put (d, "cpuset.sched_relax_domain_level", "x\n");
+  EXPECT (carve_cgroup_stats (cg1, &s, &err) < 0);
+  EXPECT_CONTAINS (err->msg, "cpuset.sched_relax_domain_level`: `x` is not a number");
+  carve_error_release (&err);
+
+  /* v2: the effective sets; memory.max "max" keeps the swap limit "max".  */
+  precreate (l2, "/ctr", "/ctr");
+  if (carve_cgroup_open (l2, "/ctr", &cg, &err) < 0)
+    goto out;
+  d = carve_cgroup_dir (cg, "cpuset");
+  put (d, "cpuset.cpus.effective", "1\n");
+  put (d, "cpuset.mems.effective", "0\n");
+  put (d, "memory.max", "max\n");
+  put (d, "memory.swap.max", "1048576\n");
+  if (carve_cgroup_stats (cg, &s, &err) < 0)
+    goto out;
+  EXPECT_STR (s.cpuset.cpus, "1");
+  EXPECT_STR (s.cpuset.mems, "0");
+  EXPECT (s.cpuset.cpu_exclusive == 0 && s.cpu.percpu_user_len == 0);
+  EXPECT (s.memory.usage.limit == UINT64_MAX && s.memory.swap.limit == UINT64_MAX);
+  carve_cgroup_stats_release (&s);
+  put (d, "memory.max", "1048576\n");
+  if (carve_cgroup_stats (cg, &s, &err) < 0)
+    goto out;
+  EXPECT (s.memory.swap.limit == 2097152);
+  r = 0;
+out:
+  carve_cgroup_stats_release (&s);
+  if (err)
+    fprintf (stderr, "# %s\n", err->msg);
+  carve_error_release (&err);
+  rm_tree (root2);
+  rm_tree (root1);
+  return r;
+}
+
+/* A bad unified key fails before anything is written (what `update` needs
+   to leave the cgroup as it was); messages name the cgroup on one line.  */
+static int
+test_unified_checked_first (void)
+{
+  cleanup_cgroup_layout carve_cgroup_layout_t l = NULL;
+  cleanup_free char *root = fake_node (FAKE_HYBRID, &l);
+  cleanup_cgroup carve_cgroup_t cg = NULL;
+  struct carve_spec_linux_resources_s res;
+  struct carve_spec_pids_s pids = { .limit = 42 };
+  struct carve_spec_map_s m;
+  char *k[] = { (char *)"pids.max" }, *v[] = { (char *)"7" };
+  cleanup_free char *before = NULL, *after = NULL;
+  carve_error_t err = NULL;
+  int r = -1;
+
+  if (l == NULL)
+    goto out;
+  /* Relative: the memory hierarchy puts it below /user.slice.  */
+  precreate (l, "/ctr", "/ctr");
+  if (carve_cgroup_create (l, "ctr", "ctr", false, 0, &cg, &err) < 0)
+    goto out;
+  EXPECT (strchr (carve_cgroup_path (cg), '\n') != NULL);
+  EXPECT_STR (carve_cgroup_name (cg), "/ctr, /user.slice/ctr");
+  memset (&res, 0, sizeof (res));
+  m = (struct carve_spec_map_s){ .keys = k, .values = v, .len = 1 };
+  res.pids = &pids;
+  res.unified = &m;
+  before = get (carve_cgroup_dir (cg, "pids"), "pids.max");
+  EXPECT (carve_cgroup_apply_resources (cg, &res, &err) < 0);
+  EXPECT_CONTAINS (err->msg, "apply cgroup `/ctr, /user.slice/ctr`: linux.resources.unified: `pids.max` needs the "
+                             "v2 pids controller");
+  EXPECT (strchr (err->msg, '\n') == NULL);
+  carve_error_release (&err);
+  after = get (carve_cgroup_dir (cg, "pids"), "pids.max");
+  EXPECT_STR (before, after);
+  r = 0;
+out:
+  if (err)
+    fprintf (stderr, "# %s\n", err->msg);
+  carve_error_release (&err);
+  rm_tree (root);
+  return r;
+}
+
+/* create saves carve_cgroup_resolve's path before the cgroup exists: it must
+   be the path the cgroup then has, and nothing may be created.  */
+static int
+test_resolve_matches_create (void)
+{
+  cleanup_cgroup_layout carve_cgroup_layout_t l = NULL;
+  cleanup_free char *root = fake_node (FAKE_HYBRID, &l);
+  cleanup_cgroup carve_cgroup_t cg = NULL;
+  cleanup_free char *path = NULL, *dir = NULL;
+  carve_error_t err = NULL;
+  int r = -1;
+
+  if (l == NULL)
+    goto out;
+  if (carve_cgroup_resolve (l, NULL, "job", false, &path, &err) < 0)
+    goto out;
+  dir = xasprintf ("%s/sys/fs/cgroup/memory/user.slice/job", root);
+  EXPECT (access (dir, F_OK) < 0);
+  /* The kernel's files of the v1 cpuset directory, which create fills.  */
+  precreate (l, "/job", "/job");
+  if (carve_cgroup_create (l, NULL, "job", false, 0, &cg, &err) < 0)
+    goto out;
+  EXPECT_STR (path, carve_cgroup_path (cg));
+  EXPECT (access (dir, F_OK) == 0);
+  EXPECT (carve_cgroup_resolve (l, "a:b", "job", true, &path, &err) < 0);
+  carve_error_release (&err);
+  r = 0;
+out:
+  if (err)
+    fprintf (stderr, "# %s\n", err->msg);
+  carve_error_release (&err);
+  rm_tree (root);
+  return r;
+}
+
+/* pause and resume on pure v1 (freezer.state) and pure v2 (cgroup.freeze,
+   settled through cgroup.events); an update-like partial apply on v2
+   writes the fields given and nothing else.  */
+static int
+test_freeze_and_update_fake (void)
+{
+  cleanup_cgroup_layout carve_cgroup_layout_t l2 = NULL, l1 = NULL;
+  cleanup_free char *root2 = fake_node (FAKE_V2, &l2);
+  cleanup_free char *root1 = fake_node (FAKE_V1, &l1);
+  cleanup_cgroup carve_cgroup_t cg = NULL, cg1 = NULL;
+  struct carve_spec_linux_resources_s res;
+  struct carve_spec_memory_s mem;
+  carve_error_t err = NULL;
+  bool frozen = true;
+  const char *d;
+  int r = -1;
+
+  if (l2 == NULL || l1 == NULL)
+    goto out;
+  precreate (l1, "/ctr", "/ctr");
+  if (carve_cgroup_open (l1, "/ctr", &cg1, &err) < 0)
+    goto out;
+  d = carve_cgroup_dir (cg1, "freezer");
+  if (carve_cgroup_is_frozen (cg1, &frozen, &err) < 0)
+    goto out;
+  EXPECT (!frozen);
+  if (carve_cgroup_freeze (cg1, true, &err) < 0 || carve_cgroup_is_frozen (cg1, &frozen, &err) < 0)
+    goto out;
+  EXPECT (frozen);
+  {
+    cleanup_free char *st = get (d, "freezer.state");
+    EXPECT_STR (st, "FROZEN");
+  }
+  if (carve_cgroup_freeze (cg1, false, &err) < 0 || carve_cgroup_is_frozen (cg1, &frozen, &err) < 0)
+    goto out;
+  EXPECT (!frozen);
+
+  precreate (l2, "/ctr", "/ctr");
+  if (carve_cgroup_open (l2, "/ctr", &cg, &err) < 0)
+    goto out;
+  d = carve_cgroup_dir (cg, "freezer");
+  put (d, "cgroup.events", "populated 1\nfrozen 1\n");
+  if (carve_cgroup_freeze (cg, true, &err) < 0 || carve_cgroup_is_frozen (cg, &frozen, &err) < 0)
+    goto out;
+  EXPECT (frozen);
+  {
+    cleanup_free char *fz = get (d, "cgroup.freeze");
+    EXPECT_STR (fz, "1");
+  }
+  put (d, "cgroup.events", "populated 1\nfrozen 0\n");
+  if (carve_cgroup_freeze (cg, false, &err) < 0 || carve_cgroup_is_frozen (cg, &frozen, &err) < 0)
+    goto out;
+  EXPECT (!frozen);
+
+  /* `update --memory 64M --memory-swap 96M`: memory.max and the swap above
+     it; the other memory files keep what they had.  */
+  memset (&res, 0, sizeof (res));
+  memset (&mem, 0, sizeof (mem));
+  mem.has_limit = mem.has_swap = true;
+  mem.limit = 67108864;
+  mem.swap = 100663296;
+  res.memory = &mem;
+  d = carve_cgroup_dir (cg, "memory");
+  put (d, "memory.low", "12345\n");
+  if (carve_cgroup_apply_resources (cg, &res, &err) < 0)
+    goto out;
+  {
+    cleanup_free char *max = get (d, "memory.max"), *swap = get (d, "memory.swap.max"), *low = get (d, "memory.low");
+    cleanup_free char *pids = get (d, "pids.max");
+    EXPECT_STR (max, "67108864");
+    EXPECT_STR (swap, "33554432");
+    EXPECT_STR (low, "12345\n");
+    EXPECT_STR (pids, "max");
+  }
+  r = 0;
+out:
+  if (err)
+    fprintf (stderr, "# %s\n", err->msg);
+  carve_error_release (&err);
+  rm_tree (root2);
+  rm_tree (root1);
+  return r;
+}
+
 /* --- the device program ------------------------------------------------- */
 
 static int
@@ -1344,5 +1586,7 @@ out:
 UNIT_MAIN (UNIT_CASE (test_detect_v1), UNIT_CASE (test_detect_hybrid), UNIT_CASE (test_detect_v2),
            UNIT_CASE (test_detect_host), UNIT_CASE (test_paths_v1), UNIT_CASE (test_paths_v2_and_systemd),
            UNIT_CASE (test_apply_v1), UNIT_CASE (test_apply_v2), UNIT_CASE (test_unified_hybrid),
-           UNIT_CASE (test_pids_kill_fake), UNIT_CASE (test_stats_fake), UNIT_CASE (test_bpf_program),
-           UNIT_CASE (test_real_lifecycle), UNIT_CASE (test_real_bpf))
+           UNIT_CASE (test_pids_kill_fake), UNIT_CASE (test_stats_fake), UNIT_CASE (test_stats_cpuset_fake),
+           UNIT_CASE (test_unified_checked_first), UNIT_CASE (test_resolve_matches_create),
+           UNIT_CASE (test_freeze_and_update_fake), UNIT_CASE (test_bpf_program), UNIT_CASE (test_real_lifecycle),
+           UNIT_CASE (test_real_bpf))
