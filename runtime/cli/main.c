@@ -19,14 +19,19 @@ struct command_s
 static const struct command_s commands[] = {
   { "create", carve_cli_create, "create a container" },
   { "delete", carve_cli_delete, "delete any resources held by the container" },
+  { "events", carve_cli_events, "display container events such as OOM notifications and usage statistics" },
   { "exec", carve_cli_exec, "execute a new process inside the container" },
   { "features", carve_cli_features, "show the enabled features" },
   { "kill", carve_cli_kill, "send a signal to the container's init process" },
   { "list", carve_cli_list, "list containers started by carve with the given root" },
+  { "pause", carve_cli_pause, "suspend all processes inside the container" },
+  { "ps", carve_cli_ps, "display the processes running inside a container" },
+  { "resume", carve_cli_resume, "resume all processes that have been previously paused" },
   { "run", carve_cli_run, "create and run a container" },
   { "spec", carve_cli_spec, "create a new specification file" },
   { "start", carve_cli_start, "start a created container" },
   { "state", carve_cli_state, "output the state of a container" },
+  { "update", carve_cli_update, "update container resource constraints" },
 };
 
 static void

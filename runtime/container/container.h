@@ -87,6 +87,75 @@ struct carve_exec_options_s
 int carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *opts,
                           int *ret_status, carve_error_t *err);
 
+/* --- cgroup commands: update, pause, resume, ps (manage.c), events (events.c) --- */
+
+/* `update`: the flags as given on the command line (NULL when absent); they
+   are checked and converted here, with runc's syntax (sizes as "512m",
+   "-1" for unlimited).  */
+struct carve_update_options_s
+{
+  const char *resources_path; /* -r: a linux.resources JSON file, "-" for stdin; the flags are then ignored */
+  const char *blkio_weight;
+  const char *cpu_period;
+  const char *cpu_quota;
+  const char *cpu_burst;
+  const char *cpu_shares;
+  const char *cpu_rt_period;
+  const char *cpu_rt_runtime;
+  const char *cpu_idle;
+  const char *cpuset_cpus;
+  const char *cpuset_mems;
+  const char *memory;
+  const char *memory_reservation;
+  const char *memory_swap;
+  const char *pids_limit;
+  const char *kernel_memory;     /* accepted and ignored with a warning, as runc */
+  const char *kernel_memory_tcp; /* same */
+  const char *l3_cache_schema;   /* Intel RDT: refused, carve has none */
+  const char *mem_bw_schema;     /* same */
+};
+
+/* Writes the resources given to the container's cgroup (only those: the
+   others stay as they are) and merges them into what the container has,
+   kept in <root>/<id>/resources.json (the config.json saved at create is
+   never rewritten).  A container that owns its CPUs (annotation carve.cpus)
+   refuses a change of cpus.  */
+int carve_container_update (const struct carve_context_s *ctx, const char *id,
+                            const struct carve_update_options_s *opts, carve_error_t *err);
+
+/* Freezes (a running or created container) and thaws (a paused one) every
+   process of the container's cgroup.  */
+int carve_container_pause (const struct carve_context_s *ctx, const char *id, carve_error_t *err);
+int carve_container_resume (const struct carve_context_s *ctx, const char *id, carve_error_t *err);
+
+enum carve_ps_format
+{
+  CARVE_PS_TABLE,
+  CARVE_PS_JSON,
+};
+
+/* `ps`: JSON, the container's PIDs (every process of its cgroup, host PIDs)
+   as runc prints them; table, ps(1) run with PS_ARGS (NULL-terminated; none
+   means -ef), its header and the lines of the container's processes.
+   *RET_OUTPUT ends with a newline.  */
+int carve_container_ps (const struct carve_context_s *ctx, const char *id, enum carve_ps_format format,
+                        char *const *ps_args, char **ret_output, carve_error_t *err);
+
+struct carve_events_options_s
+{
+  bool stats;       /* print one stats event and return */
+  long interval_ms; /* between stats events, > 0 */
+  /* Called with each event's JSON (no newline); the CLI prints it.  */
+  void (*emit) (void *data, const char *json);
+  void *data;
+};
+
+/* `events`: runc's stats events, every interval, and an `oom` event each
+   time the OOM killer strikes in the container's cgroup, until the
+   container stops.  */
+int carve_container_events (const struct carve_context_s *ctx, const char *id,
+                            const struct carve_events_options_s *opts, carve_error_t *err);
+
 /* `carve spec`: writes config.json into BUNDLE (refuses to overwrite).  */
 int carve_container_spec (const char *bundle, bool rootless, carve_error_t *err);
 /* `carve features` JSON.  */

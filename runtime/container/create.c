@@ -304,7 +304,14 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
 
   if (carve_cgroup_layout_detect_host (&layout, err) < 0)
     return -1;
-  if (carve_cgroup_create (layout, lx ? lx->cgroups_path : NULL, opts->id, ctx->systemd_cgroup, pid, &cg, err) < 0)
+  /* Saved before the cgroup exists too: a carve killed (-9) while it makes
+     the directories leaves a state from which `delete` removes them.  */
+  st->pid_start = carve_state_pid_start_time (pid);
+  if (carve_cgroup_resolve (layout, lx ? lx->cgroups_path : NULL, opts->id, ctx->systemd_cgroup, &st->cgroup_path,
+                            err)
+          < 0
+      || carve_state_save (dir, st, err) < 0
+      || carve_cgroup_create (layout, lx ? lx->cgroups_path : NULL, opts->id, ctx->systemd_cgroup, pid, &cg, err) < 0)
     {
       carve_cgroup_layout_free (layout);
       return -1;
@@ -313,11 +320,11 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
   /* The ownership of the cgroup passes to the caller now, so that it is
      removed on any later failure.  */
   *ret_cg = steal_pointer (&cg);
+  free (st->cgroup_path);
   st->cgroup_path = xstrdup (carve_cgroup_path (*ret_cg));
   /* Saved now, not only at the end: if carve is killed (-9) from here on,
      the init dies with it (PDEATHSIG) and `delete` finds the cgroup to
      remove in this state, as it would for any stopped container.  */
-  st->pid_start = carve_state_pid_start_time (pid);
   if (carve_state_save (dir, st, err) < 0)
     return -1;
   if (lx && lx->resources && carve_cgroup_apply_resources (*ret_cg, lx->resources, err) < 0)

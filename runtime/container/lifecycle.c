@@ -94,13 +94,14 @@ carve_container_status_of (const char *dir, const struct carve_state_s *st)
 
   if (!carve_state_init_alive (st))
     return "stopped";
-  fifo = carve_path_join (dir, "exec.fifo");
-  if (carve_path_exists (fifo))
-    return "created";
+  /* Frozen first, as runc: a created container can be paused too.  */
   if (carve_container_open_cgroup (st, &cg, &err) == 0 && cg != NULL
       && carve_cgroup_is_frozen (cg, &frozen, &err) == 0 && frozen)
     return "paused";
   carve_error_release (&err);
+  fifo = carve_path_join (dir, "exec.fifo");
+  if (carve_path_exists (fifo))
+    return "created";
   return "running";
 }
 
