@@ -17,6 +17,7 @@ int carve_cli_delete (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_list (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_spec (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_features (struct carve_context_s *ctx, int argc, char **argv);
+int carve_cli_node (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_update (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_pause (struct carve_context_s *ctx, int argc, char **argv);
 int carve_cli_resume (struct carve_context_s *ctx, int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command_s commands[] = {
   { "features", carve_cli_features, "show the enabled features" },
   { "kill", carve_cli_kill, "send a signal to the container's init process" },
   { "list", carve_cli_list, "list containers started by carve with the given root" },
+  { "node", carve_cli_node, "show the node's partitions: ServiceOS, compute containers' CPUs and memory" },
   { "pause", carve_cli_pause, "suspend all processes inside the container" },
   { "ps", carve_cli_ps, "display the processes running inside a container" },
   { "resume", carve_cli_resume, "resume all processes that have been previously paused" },
@@ -195,6 +196,10 @@ main (int argc, char **argv)
           }
         carve_log (CARVE_LOG_DEBUG, "%s: root `%s`, isolation `%s`, sealed copy: %s", commands[i].name, ctx.root,
                    ctx.isolation ? ctx.isolation : "from the config", carve_selfexe_is_sealed () ? "yes" : "no");
+        /* Whatever a killed carve left in the node ledger is given back
+           before anything else happens.  */
+        if (strcmp (commands[i].name, "spec") != 0 && strcmp (commands[i].name, "features") != 0)
+          (void) carve_container_reclaim (&ctx);
         /* The subcommand parses argv[optind..]: reset getopt for it.  */
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;

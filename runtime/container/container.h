@@ -87,6 +87,11 @@ struct carve_exec_options_s
 int carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *opts,
                           int *ret_status, carve_error_t *err);
 
+/* Reclaims what containers that are gone left in the node ledger (carve
+   was killed, the node rebooted): every command that deals with
+   containers calls it first.  Problems are warnings.  */
+int carve_container_reclaim (const struct carve_context_s *ctx);
+
 /* --- cgroup commands: update, pause, resume, ps (manage.c), events (events.c) --- */
 
 /* `update`: the flags as given on the command line (NULL when absent); they
@@ -160,5 +165,10 @@ int carve_container_events (const struct carve_context_s *ctx, const char *id,
 int carve_container_spec (const char *bundle, bool rootless, carve_error_t *err);
 /* `carve features` JSON.  */
 int carve_container_features (char **ret_json, carve_error_t *err);
+
+/* `carve node`: the node's partition map (ServiceOS CPUs and memory, each
+   compute container's CPUs, memory units and evicted noise), as text or,
+   when JSON, the object docs/carve.8 describes.  */
+int carve_container_node (const struct carve_context_s *ctx, bool json, char **ret_output, carve_error_t *err);
 
 #endif

@@ -20,6 +20,7 @@
 #include "hooks/hooks.h"
 #include "init.h"
 #include "internal.h"
+#include "runtime/compute/compute.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/notify.h"
 #include "runtime/linux/seccomp.h"
@@ -288,8 +289,8 @@ clone_init (uint64_t flags)
    cgroup, then the hooks of the runtime namespace when the init asks.  */
 static int
 drive_init (const struct carve_context_s *ctx, const struct carve_create_options_s *opts, const carve_spec_t spec,
-            const struct ns_plan_s *plan, const char *dir, int sync_fd, pid_t pid, struct carve_state_s *st,
-            carve_cgroup_t *ret_cg, int *ret_pty, carve_error_t *err)
+            const struct ns_plan_s *plan, carve_compute_t compute, const char *dir, int sync_fd, pid_t pid,
+            struct carve_state_s *st, carve_cgroup_t *ret_cg, int *ret_pty, carve_error_t *err)
 {
   const struct carve_spec_linux_s *lx = spec->linux_;
   cleanup_free char *pid_str = xasprintf ("%d", (int) pid);
@@ -329,6 +330,20 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
     return -1;
   if (lx && lx->resources && carve_cgroup_apply_resources (*ret_cg, lx->resources, err) < 0)
     return -1;
+  if (carve_compute_active (compute))
+    {
+      cleanup_strv char **warnings = NULL;
+      size_t i;
+      if (carve_compute_apply (compute, *ret_cg, &warnings, err) < 0)
+        return -1;
+      for (i = 0; warnings && warnings[i]; i++)
+        warnf (ctx, "%s", warnings[i]);
+      /* The cpuset cgroup may have moved into the compute partition.  */
+      free (st->cgroup_path);
+      st->cgroup_path = xstrdup (carve_cgroup_path (*ret_cg));
+      if (carve_state_save (dir, st, err) < 0)
+        return -1;
+    }
 
   if (carve_sync_send (sync_fd, CARVE_SYNC_GO, pid_str, -1) < 0)
     return carve_make_error (err, errno, "start the container's init");
@@ -405,6 +420,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   cleanup_strv char **env = NULL;
   CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
   cleanup_node_config carve_node_config_t node = NULL;
+  cleanup_compute carve_compute_t compute = NULL;
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
@@ -414,7 +430,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   const char *listen_env = getenv ("LISTEN_FDS");
   struct ns_plan_s plan = { 0 };
   struct carve_init_config_s cfg;
-  bool permeable = true, root_is_host;
+  bool permeable = true, root_is_host, claimed = false;
   size_t config_len = 0;
   int listen_fds = 0, r = -1;
   pid_t pid = -1;
@@ -469,6 +485,8 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     }
   if (plan_sysctl (ctx, spec, permeable, &plan, &sysctl, err) < 0)
     goto out;
+  if (carve_compute_plan (spec, node, &compute, err) < 0)
+    goto out;
 
   if (spec->linux_ && spec->linux_->seccomp)
     {
@@ -518,8 +536,19 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     }
   env = build_env (spec, listen_fds, notify_in_container);
 
+  /* The partition is claimed before the init exists, and the spec rewritten
+     with it (cpus, mems, limits, the huge page mount, the scheduler).  */
+  if (carve_compute_active (compute))
+    {
+      if (carve_compute_claim (compute, ctx->root, opts->id, spec, err) < 0)
+        goto fail;
+      claimed = true;
+    }
+
   fifo = carve_path_join (dir, "exec.fifo");
-  if (mkfifo (fifo, 0622) < 0)
+  /* The init opens the fifo for writing after it dropped to process.user:
+     0622 whatever our umask, as runc does.  */
+  if (mkfifo (fifo, 0622) < 0 || chmod (fifo, 0622) < 0)
     {
       carve_make_error (err, errno, "mkfifo `%s`", fifo);
       goto fail;
@@ -646,7 +675,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   sync_fds[1] = -1;
 
   st->pid = pid;
-  if (drive_init (ctx, opts, spec, &plan, dir, sync_fds[0], pid, st, &cg, &pty, err) < 0)
+  if (drive_init (ctx, opts, spec, &plan, compute, dir, sync_fds[0], pid, st, &cg, &pty, err) < 0)
     goto fail;
   st->pid_start = carve_state_pid_start_time (pid);
 
@@ -681,6 +710,18 @@ fail:
       carve_error_release (&ignored);
       (void) carve_cgroup_destroy (cg, &ignored);
       carve_error_release (&ignored);
+    }
+  if (claimed)
+    {
+      cleanup_strv char **warnings = NULL;
+      carve_error_t ignored = NULL;
+      size_t i;
+      (void) carve_compute_release (node, ctx->root, opts->id, &warnings, &ignored);
+      if (ignored)
+        warnf (ctx, "%s", ignored->msg);
+      carve_error_release (&ignored);
+      for (i = 0; warnings && warnings[i]; i++)
+        warnf (ctx, "%s", warnings[i]);
     }
   /* runtime.md: a create that fails once the container exists goes on to
      destroy it and to the poststop hooks (their failures are warnings), as

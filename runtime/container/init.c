@@ -18,6 +18,7 @@
 #include "runtime/linux/caps.h"
 #include "runtime/linux/devices.h"
 #include "runtime/linux/execpath.h"
+#include "runtime/linux/mempolicy.h"
 #include "runtime/linux/mount.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/procattr.h"
@@ -361,6 +362,14 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (setup_namespace_settings (cfg, &err) < 0)
     init_fail (&err);
   if (cfg->new_mount_ns && setup_after_pivot (cfg, &err) < 0)
+    init_fail (&err);
+
+  /* The NUMA policy is the runtime's setting, not a call of the user's
+     program: set it before any seccomp filter can refuse set_mempolicy,
+     once the cgroup's cpuset.mems (which the kernel intersects the nodes
+     with) applies; fork and exec keep it.  */
+  if (cfg->spec->linux_ && cfg->spec->linux_->memory_policy
+      && carve_mempolicy_set (cfg->spec->linux_->memory_policy, &err) < 0)
     init_fail (&err);
 
   /* As runc: a process without HOME gets its user's, from the

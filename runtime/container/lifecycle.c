@@ -18,6 +18,8 @@
 #include "fsutil.h"
 #include "hooks/hooks.h"
 #include "internal.h"
+#include "runtime/compute/compute.h"
+#include "spec/node-config.h"
 #include "runtime/linux/notify.h"
 #include "xalloc.h"
 
@@ -388,6 +390,55 @@ wait_gone (const struct carve_state_s *st, carve_cgroup_t cg)
   return -1;
 }
 
+static void
+warn_lines (const struct carve_context_s *ctx, char **lines)
+{
+  size_t i;
+  for (i = 0; lines && lines[i]; i++)
+    if (ctx->warn)
+      ctx->warn (ctx->warn_data, lines[i]);
+}
+
+/* Gives the container's partition back to the node.  Its processes and
+   cgroup are gone by now, so the cpusets it shrank can grow again.  A
+   failure here does not keep the container: the ledger entry, without a
+   state directory, is reclaimed by the next carve command.  */
+static void
+release_partition (const struct carve_context_s *ctx, const char *id)
+{
+  cleanup_node_config carve_node_config_t node = NULL;
+  cleanup_strv char **warnings = NULL;
+  carve_error_t e = NULL;
+
+  if (carve_node_config_load (&node, &e) == 0)
+    (void) carve_compute_release (node, ctx->root, id, &warnings, &e);
+  warn_lines (ctx, warnings);
+  if (e && ctx->warn)
+    ctx->warn (ctx->warn_data, e->msg);
+  carve_error_release (&e);
+}
+
+int
+carve_container_reclaim (const struct carve_context_s *ctx)
+{
+  cleanup_node_config carve_node_config_t node = NULL;
+  cleanup_strv char **warnings = NULL;
+  carve_error_t e = NULL;
+
+  /* A broken node config is create's error to report, once.  */
+  if (carve_node_config_load (&node, &e) < 0)
+    {
+      carve_error_release (&e);
+      return 0;
+    }
+  (void) carve_compute_reclaim (node, &warnings, &e);
+  warn_lines (ctx, warnings);
+  if (e && ctx->warn)
+    ctx->warn (ctx->warn_data, e->msg);
+  carve_error_release (&e);
+  return 0;
+}
+
 int
 carve_container_destroy (const struct carve_context_s *ctx, const char *dir, const struct carve_state_s *st,
                          carve_error_t *err)
@@ -431,6 +482,7 @@ carve_container_destroy (const struct carve_context_s *ctx, const char *dir, con
 
   if (cg && carve_cgroup_destroy (cg, err) < 0)
     return -1;
+  release_partition (ctx, st->id);
   return carve_rm_rf (dir, err);
 }
 

@@ -214,4 +214,16 @@ void carve_cgroup_stats_release (struct carve_cgroup_stats_s *stats);
    memory.oom_control oom_kill, v2 memory.events oom_kill), for `events`.  */
 int carve_cgroup_oom_count (carve_cgroup_t cg, uint64_t *ret, carve_error_t *err);
 
+/* Moving one controller's cgroup of a container (cgroup-move.c; v1
+   hierarchies only, runtime/compute uses it for the cpuset): EVACUATE
+   moves every process of CG's directory on the hierarchy holding
+   CONTROLLER to that hierarchy's root and removes the directory, returning
+   the PIDs; MOVE puts PIDS into NEW_PATH (absolute below the hierarchy's
+   root; it must exist) and points CG there, so carve_cgroup_path (CG)
+   changes.  */
+int carve_cgroup_evacuate_controller (carve_cgroup_t cg, const char *controller, pid_t **ret_pids, size_t *ret_n,
+                                      carve_error_t *err);
+int carve_cgroup_move_controller (carve_cgroup_t cg, const char *controller, const char *new_path, const pid_t *pids,
+                                  size_t n, carve_error_t *err);
+
 #endif

@@ -1,0 +1,470 @@
+#!/usr/bin/env bats
+# Compute containers' exclusive CPUs and kernel-noise eviction: the cpusets,
+# the CPUs every host task may use, the IRQ and workqueue masks, during and
+# after, on whatever CPUs this node has (never a hard-coded 0 or 1).
+
+load helpers
+
+CPUSET=/sys/fs/cgroup/cpuset
+WQ=/sys/devices/virtual/workqueue
+
+# "0-2,5" -> "0 1 2 5"
+expand_list() {
+	local part
+	for part in $(tr ',' ' ' <<<"$1"); do
+		case $part in
+		*-*) seq "${part%-*}" "${part#*-}" ;;
+		*) echo "$part" ;;
+		esac
+	done | xargs
+}
+
+list_has() {
+	local c
+	for c in $(expand_list "$1"); do
+		[ "$c" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# Whether the kernel's hex mask ("3", "00000000,00000003") has CPU $2.
+mask_has() {
+	local m=${1//,/} idx digit
+	idx=$((${#m} - 1 - $2 / 4))
+	[ "$idx" -ge 0 ] || return 1
+	digit=$((16#${m:$idx:1}))
+	(((digit >> ($2 % 4)) & 1))
+}
+
+# Every node setting carve may change, one "path value" line each.
+node_settings() {
+	local f
+	for f in /proc/irq/*/smp_affinity /proc/irq/default_smp_affinity "$WQ"/cpumask "$WQ"/*/cpumask \
+		"$CPUSET"/cpuset.sched_load_balance /proc/sys/kernel/timer_migration; do
+		[ -r "$f" ] && echo "$f $(cat "$f")"
+	done
+	[ -d "$CPUSET/carve.compute" ] && echo "$CPUSET/carve.compute"
+	# carve.serviceos stays while it holds cgroups that processes made in
+	# it (other tests run on this node too), with every CPU again.
+	if [ -d "$CPUSET/carve.serviceos" ] && { [ "$(cat "$CPUSET/carve.serviceos/cpuset.cpus")" != "$ONLINE" ] ||
+		[ -s "$CPUSET/carve.serviceos/tasks" ]; }; then
+		echo "$CPUSET/carve.serviceos $(cat "$CPUSET/carve.serviceos/cpuset.cpus")"
+	fi
+	return 0
+}
+
+# The affinity of the kernel threads user space may move (not
+# PF_NO_SETAFFINITY): "pid list" lines.  An IRQ's thread is left out: the
+# kernel gives it its IRQ's effective CPU at each interrupt, and the IRQ's
+# own mask is in node_settings.
+kthread_affinities() {
+	local d st rest flags ppid
+	for d in /proc/[0-9]*; do
+		st=$(cat "$d/stat" 2>/dev/null) || continue
+		rest=${st##*) }
+		set -- $rest
+		ppid=$2
+		flags=$7
+		[ "${d#/proc/}" = 2 ] || [ "$ppid" = 2 ] || continue
+		((flags & 0x04000000)) && continue
+		case "$(cat "$d/comm" 2>/dev/null)" in irq/*) continue ;; esac
+		echo "${d#/proc/} $(awk '/^Cpus_allowed_list/ {print $2}' "$d/status" 2>/dev/null)"
+	done | sort
+}
+
+# Tasks that may run on CPU $1 although carve evicted the host from it: not
+# zombies, not the kernel's own bound threads (PF_KTHREAD with
+# PF_NO_SETAFFINITY: per-CPU threads, workqueue workers and rescuers), not in
+# cpuset directory $2 (the container's).
+tasks_on_cpu() {
+	local cpu=$1 own d st rest state flags list
+	own=" $(cat "$2"/tasks | tr '\n' ' ') "
+	for d in /proc/[0-9]*; do
+		st=$(cat "$d/stat" 2>/dev/null) || continue
+		rest=${st##*) }
+		set -- $rest
+		state=$1
+		flags=$7
+		[ "$state" = Z ] && continue
+		((flags & 0x00200000)) && ((flags & 0x04000000)) && continue
+		case "$own" in *" ${d#/proc/} "*) continue ;; esac
+		list=$(awk '/^Cpus_allowed_list/ {print $2}' "$d/status" 2>/dev/null) || continue
+		[ -n "$list" ] || continue
+		list_has "$list" "$cpu" && echo "${d#/proc/} $(cat "$d/comm" 2>/dev/null) $list"
+	done
+	return 0
+}
+
+setup() {
+	[ -w "$CPUSET/cpuset.cpu_exclusive" ] || skip "needs the cgroup v1 cpuset hierarchy at $CPUSET"
+	ONLINE=$(cat /sys/devices/system/cpu/online)
+	CPUS=($(expand_list "$ONLINE"))
+	[ "${#CPUS[@]}" -ge 2 ] || skip "needs two online CPUs (the ServiceOS keeps one)"
+	FIRST=${CPUS[0]}
+	LAST=${CPUS[${#CPUS[@]} - 1]}
+	setup_common
+	ROOT2="$BATS_TEST_TMPDIR/carve-root2"
+	LEDGER="$BATS_TEST_TMPDIR/ledger/ledger"
+	export CARVE_CONFIG="$BATS_TEST_TMPDIR/carve.json"
+	echo "{\"ledger\": \"$LEDGER\"}" >"$CARVE_CONFIG"
+	node_settings >"$BATS_TEST_TMPDIR/settings.before"
+	kthread_affinities >"$BATS_TEST_TMPDIR/kthreads.before"
+	FOREIGN="$CPUSET/carve-test-foreign-$$-$BATS_TEST_NUMBER"
+	FOREIGN_PID=
+	HOOK_PID_FILE="$BATS_TEST_TMPDIR/hook.pid"
+}
+
+# A last resort when the test failed half-way: what this test's ledger
+# still records is put back to its original.  Only this ledger is trusted:
+# other tests on this node may change the same settings meanwhile.
+restore_node() {
+	local kind path orig d
+	"$CARVE_BINARY" --root "$TEST_ROOT" list >/dev/null 2>&1
+	[ -r "$LEDGER" ] || return 0
+	jq -r '.settings | reverse | .[] | "\(.kind)\t\(.path)\t\(.original)"' "$LEDGER" |
+		while IFS=$'\t' read -r kind path orig; do
+			case $kind in
+			file) [ -f "$path" ] && echo "$orig" >"$path" 2>/dev/null ;;
+			affinity) taskset -pc "$orig" "${path#/proc/}" >/dev/null 2>&1 ;;
+			cgroup_dir)
+				for d in "$path"/*/; do
+					[ -d "$d" ] && rmdir "$d" 2>/dev/null
+				done
+				for d in $(cat "$path/tasks" 2>/dev/null); do
+					echo "$d" >"$(dirname "$path")/tasks" 2>/dev/null
+				done
+				rmdir "$path" 2>/dev/null
+				;;
+			esac
+		done
+	return 0
+}
+
+teardown() {
+	local r id
+	for r in "$TEST_ROOT" "$ROOT2"; do
+		[ -d "$r" ] || continue
+		for id in $(ls "$r"); do
+			"$CARVE_BINARY" --root "$r" delete -f "$id" >/dev/null 2>&1
+		done
+	done
+	if [ -n "$FOREIGN_PID" ]; then
+		kill -9 "$FOREIGN_PID" 2>/dev/null
+		wait "$FOREIGN_PID" 2>/dev/null
+	fi
+	if [ -r "$HOOK_PID_FILE" ]; then
+		kill -9 "$(cat "$HOOK_PID_FILE")" 2>/dev/null
+	fi
+	[ -d "$FOREIGN/inner" ] && rmdir "$FOREIGN/inner"
+	[ -d "$FOREIGN" ] && rmdir "$FOREIGN"
+	[ -n "$LEDGER" ] && restore_node
+	teardown_common
+}
+
+# carve's config.json annotations.
+annotate() {
+	update_config ".annotations = $1"
+}
+
+# The container's cpuset directory, from `carve node --format json`.
+cpuset_of() {
+	carve node --format json | jq -r --arg id "$1" '.containers[] | select(.id == $id) | .cpuset'
+}
+
+ledger_partitions() {
+	if [ -r "$LEDGER" ]; then
+		jq '.partitions | length' "$LEDGER"
+	else
+		echo 0
+	fi
+}
+
+# Everything carve changed is back: node settings and kernel threads.
+assert_node_restored() {
+	node_settings >"$BATS_TEST_TMPDIR/settings.after"
+	diff "$BATS_TEST_TMPDIR/settings.before" "$BATS_TEST_TMPDIR/settings.after" || {
+		echo "node settings differ after delete" >&2
+		return 1
+	}
+	kthread_affinities >"$BATS_TEST_TMPDIR/kthreads.after"
+	# Only the threads alive before and after: kernel threads come and go.
+	join "$BATS_TEST_TMPDIR/kthreads.before" "$BATS_TEST_TMPDIR/kthreads.after" | awk '$2 != $3 { print; bad = 1 } END { exit bad }' || {
+		echo "kernel threads' affinity not restored (pid before after) above" >&2
+		return 1
+	}
+	[ "$(ledger_partitions)" = 0 ]
+}
+
+@test "an exclusive CPU: its cpuset, the ServiceOS, host tasks, IRQs and workqueues, all back after delete" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	local create_output=$output dir irq f rest
+
+	dir=$(cpuset_of "$ID")
+	[ -d "$dir" ]
+	[[ "$dir" == "$CPUSET/carve.compute/"* ]]
+	[ "$(cat "$dir/cpuset.cpus")" = "$LAST" ]
+	[ "$(cat "$dir/cpuset.cpu_exclusive")" = 1 ]
+	[ "$(cat "$dir/cpuset.sched_load_balance")" = 0 ]
+	[ "$(cat "$CPUSET/carve.compute/cpuset.cpu_exclusive")" = 1 ]
+	[ "$(cat "$CPUSET/cpuset.sched_load_balance")" = 0 ]
+	# The container's process is there, and only runs on its CPU.
+	grep -qx "$(carve state "$ID" | jq .pid)" "$dir/cgroup.procs"
+	[ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$(carve state "$ID" | jq .pid)"/status)" = "$LAST" ]
+
+	# The ServiceOS holds every other CPU.
+	rest=$(expand_list "$(cat "$CPUSET/carve.serviceos/cpuset.cpus")")
+	[ "$rest" = "$(for f in "${CPUS[@]}"; do [ "$f" = "$LAST" ] || echo "$f"; done | xargs)" ]
+
+	# No host task may run on the CPU.
+	run tasks_on_cpu "$LAST" "$dir"
+	[ -z "$output" ] || {
+		echo "tasks that may still run on CPU $LAST:" >&2
+		echo "$output" >&2
+		false
+	}
+
+	# IRQs moved off, or named as refusing; the workqueue masks too.
+	for f in /proc/irq/*/smp_affinity; do
+		irq=$(basename "$(dirname "$f")")
+		if mask_has "$(cat "$f")" "$LAST"; then
+			grep -q "irq $irq: smp_affinity refused" <<<"$create_output" || {
+				echo "irq $irq still on CPU $LAST: $(cat "$f")" >&2
+				false
+			}
+		fi
+	done
+	! mask_has "$(cat /proc/irq/default_smp_affinity)" "$LAST"
+	! mask_has "$(cat "$WQ/cpumask")" "$LAST"
+
+	# The partition map.
+	run carve node
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$ID"* ]]
+	run carve node --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .cpus' <<<"$output")" = "$LAST" ]
+	[ "$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .exclusive' <<<"$output")" = true ]
+	[ "$(jq -r '.serviceos.cpus' <<<"$output")" = "$FIRST" ]
+	[ "$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .evicted.workqueues' <<<"$output")" -ge 1 ]
+	! list_has "$(jq -r .host_cpus <<<"$output")" "$LAST"
+
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers "$ID"
+	assert_node_restored
+	run carve node --format json
+	[ "$(jq '.containers | length' <<<"$output")" = 0 ]
+}
+
+@test "exec joins the moved cpuset; load_balance and kthreads=keep are honoured" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\", \"carve.cpus.load_balance\": \"true\", \"carve.kthreads\": \"keep\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	local dir
+	dir=$(cpuset_of "$ID")
+	[ "$(cat "$dir/cpuset.sched_load_balance")" = 1 ]
+	# keep: the workqueue mask is untouched.
+	[ "$(cat "$WQ/cpumask")" = "$(awk -v f="$WQ/cpumask" '$1 == f {print $2}' "$BATS_TEST_TMPDIR/settings.before")" ]
+
+	run carve exec "$ID" sh -c 'grep Cpus_allowed_list /proc/self/status; grep cpuset /proc/self/cgroup'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"$LAST"* ]]
+	[[ "$output" == *"carve.compute/"* ]]
+
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	assert_node_restored
+}
+
+@test "a foreign cpuset spanning every CPU is shrunk, then grows back" {
+	mkdir "$FOREIGN" "$FOREIGN/inner"
+	cat "$CPUSET/cpuset.mems" >"$FOREIGN/cpuset.mems"
+	echo "$ONLINE" >"$FOREIGN/cpuset.cpus"
+	cat "$CPUSET/cpuset.mems" >"$FOREIGN/inner/cpuset.mems"
+	echo "$ONLINE" >"$FOREIGN/inner/cpuset.cpus"
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	FOREIGN_PID=$!
+	echo "$FOREIGN_PID" >"$FOREIGN/inner/tasks"
+
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	! list_has "$(cat "$FOREIGN/cpuset.cpus")" "$LAST"
+	! list_has "$(cat "$FOREIGN/inner/cpuset.cpus")" "$LAST"
+	! list_has "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$FOREIGN_PID/status)" "$LAST"
+
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$FOREIGN/cpuset.cpus")" = "$ONLINE" ]
+	[ "$(cat "$FOREIGN/inner/cpuset.cpus")" = "$ONLINE" ]
+	assert_node_restored
+}
+
+@test "a CPU owned through one --root is refused through another, naming its owner" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	run "$CARVE_BINARY" --root "$ROOT2" create --bundle "$BUNDLE" "$ID-2" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"annotations.carve.cpus: \`$LAST-$LAST\`: CPU $LAST is owned by container \`$ID\` (root \`$TEST_ROOT\`)"* ]]
+	[ ! -e "$ROOT2/$ID-2" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$ID-2")" ]
+	[ "$(ledger_partitions)" = 1 ]
+	# The owner is untouched.
+	[ "$(cat "$(cpuset_of "$ID")/cpuset.cpus")" = "$LAST" ]
+	run carve delete -f "$ID"
+	assert_node_restored
+}
+
+@test "a count takes a free CPU that is not the ServiceOS's; asking for the ServiceOS's CPU fails" {
+	annotate '{"carve.cpus": "1"}'
+	carve_create --bundle "$BUNDLE" "$ID"
+	local got
+	got=$(carve node --format json | jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .cpus')
+	[ "$(expand_list "$got" | wc -w)" = 1 ]
+	[ "$got" != "$FIRST" ]
+	[ "$(cat "$(cpuset_of "$ID")/cpuset.cpus")" = "$got" ]
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+
+	annotate "{\"carve.cpus\": \"$FIRST-$FIRST\"}"
+	run carve create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"annotations.carve.cpus: \`$FIRST-$FIRST\`: CPU $FIRST belongs to the ServiceOS"* ]]
+	assert_no_leftovers "$ID"
+
+	# More than the node can give.
+	annotate "{\"carve.cpus\": \"${#CPUS[@]}\"}"
+	run carve create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"annotations.carve.cpus: \`${#CPUS[@]}\` CPUs asked"* ]]
+	assert_no_leftovers "$ID"
+	assert_node_restored
+}
+
+@test "every bad carve.* value fails create naming the key and value, leaving nothing behind" {
+	local cases=(
+		'carve.cpus|abc|{"carve.cpus": "abc"}|is not a CPU list or a count'
+		'carve.cpus|0|{"carve.cpus": "0"}|is not a CPU list or a count'
+		'carve.cpus|4000-4000|{"carve.cpus": "4000-4000"}|is not online'
+		'carve.cpus.exclusive|yes|{"carve.cpus": "1", "carve.cpus.exclusive": "yes"}|is not `true` or `false`'
+		'carve.cpus.load_balance|maybe|{"carve.cpus": "1", "carve.cpus.load_balance": "maybe"}|is not `true` or `false`'
+		'carve.kthreads|drop|{"carve.cpus": "1", "carve.kthreads": "drop"}|is not `evict` or `keep`'
+		'carve.cpus.exclusive|true|{"carve.cpus.exclusive": "true"}|needs carve.cpus'
+		'carve.kthreads|evict|{"carve.kthreads": "evict"}|needs carve.cpus'
+		'carve.cpus.load_balance|true|{"carve.cpus": "1", "carve.cpus.exclusive": "false", "carve.cpus.load_balance": "true"}|needs carve.cpus.exclusive=true'
+	)
+	local c key value json want
+	for c in "${cases[@]}"; do
+		IFS='|' read -r key value json want <<<"$c"
+		annotate "$json"
+		run carve create --bundle "$BUNDLE" "$ID" </dev/null
+		echo "$key=$value: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"annotations.$key: \`$value\`"*"$want"* ]]
+		assert_no_leftovers "$ID"
+		[ "$(ledger_partitions)" = 0 ]
+	done
+	annotate '{"carve.cpu": "1"}'
+	run carve create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"annotations.carve.cpu: not a carve annotation"* ]]
+	assert_no_leftovers "$ID"
+	assert_node_restored
+}
+
+@test "parallel creates asking for one CPU each: exactly as many succeed as there are free CPUs" {
+	local n=6 i ok=0 want=$((${#CPUS[@]} - 1))
+	[ "$want" -le "$n" ] || want=$n
+	annotate '{"carve.cpus": "1"}'
+	for i in $(seq 1 $n); do
+		(
+			rc=0
+			"$CARVE_BINARY" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$ID-$i" </dev/null \
+				>"$BATS_TEST_TMPDIR/par.$i" 2>&1 || rc=$?
+			echo $rc >"$BATS_TEST_TMPDIR/par.$i.rc"
+		) &
+	done
+	wait
+	for i in $(seq 1 $n); do
+		if [ "$(cat "$BATS_TEST_TMPDIR/par.$i.rc")" = 0 ]; then
+			ok=$((ok + 1))
+		else
+			grep -q "annotations.carve.cpus: \`1\` CPUs asked, 0 free" "$BATS_TEST_TMPDIR/par.$i" || {
+				cat "$BATS_TEST_TMPDIR/par.$i" >&2
+				false
+			}
+			[ ! -e "$TEST_ROOT/$ID-$i" ]
+		fi
+	done
+	[ "$ok" -eq "$want" ]
+	[ "$(ledger_partitions)" = "$want" ]
+	# Each owns a different CPU.
+	[ "$(carve node --format json | jq -r '.containers[].cpus' | sort -u | wc -l)" = "$want" ]
+	for i in $(seq 1 $n); do
+		carve delete -f "$ID-$i" >/dev/null 2>&1 || true
+	done
+	assert_node_restored
+}
+
+@test "a create killed with -9 half-way: the next carve command gives everything back" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	update_config ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo \$\$ > $HOOK_PID_FILE; exec sleep 60\"]}]}"
+	"$CARVE_BINARY" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/killed.out" 2>&1 &
+	local pid=$! i
+	for i in $(seq 1 100); do
+		[ -s "$HOOK_PID_FILE" ] && break
+		sleep 0.05
+	done
+	[ -s "$HOOK_PID_FILE" ]
+	# The partition is in place while the hook runs.
+	[ "$(cat "$CPUSET/carve.compute/cpuset.cpus")" = "$LAST" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	kill -9 "$(cat "$HOOK_PID_FILE")"
+	[ "$(ledger_partitions)" = 1 ]
+
+	run carve list
+	[ "$status" -eq 0 ]
+	assert_node_restored
+	run carve delete "$ID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers "$ID"
+}
+
+@test "shared CPUs (carve.cpus.exclusive=false) set the cpuset without a partition" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\", \"carve.cpus.exclusive\": \"false\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	[ ! -d "$CPUSET/carve.compute" ]
+	[ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$(carve state "$ID" | jq .pid)"/status)" = "$LAST" ]
+	[ "$(carve node --format json | jq -r '.containers[0].exclusive')" = false ]
+	# An exclusive request for the same CPU is refused while it is used.
+	local b2="$BATS_TEST_TMPDIR/bundle2"
+	mkdir "$b2"
+	ln -s "$BUNDLE/rootfs" "$b2/rootfs"
+	jq ".annotations = {\"carve.cpus\": \"$LAST-$LAST\"}" "$BUNDLE/config.json" >"$b2/config.json"
+	run "$CARVE_BINARY" --root "$ROOT2" create --bundle "$b2" "$ID-2" </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"CPU $LAST is used by container \`$ID\`"* ]]
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	assert_node_restored
+}
+
+@test "while a CPU is owned, other containers are created on the CPUs left" {
+	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	# A plain container at a new top-level cgroup: the kernel refuses it the
+	# owned CPU, so carve gives it the others.
+	local b2="$BATS_TEST_TMPDIR/bundle2" pid
+	mkdir "$b2"
+	ln -s "$BUNDLE/rootfs" "$b2/rootfs"
+	jq ".annotations = {} | .linux.cgroupsPath = \"/$ID-plain\"" "$BUNDLE/config.json" >"$b2/config.json"
+	carve_create --bundle "$b2" "$ID-plain"
+	pid=$(carve state "$ID-plain" | jq .pid)
+	! list_has "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$pid"/status)" "$LAST"
+	! list_has "$(cat "$CPUSET/$ID-plain/cpuset.cpus")" "$LAST"
+	run carve delete -f "$ID-plain"
+	[ "$status" -eq 0 ]
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	assert_node_restored
+}
