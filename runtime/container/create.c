@@ -30,6 +30,8 @@
 #include "xalloc.h"
 
 #define ISOLATION_ANNOTATION "carve.isolation"
+#define DENY_ANNOTATION "carve.syscalls.deny"
+#define FORWARD_ANNOTATION "carve.syscalls.forward"
 
 void
 carve_spawned_release (struct carve_spawned_s *s)
@@ -424,6 +426,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
+  cleanup_strv char **deny_syscalls = NULL;
   cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1, console_dirfd = -1;
   int sync_fds[2] = { -1, -1 };
   const char *host_notify = getenv ("NOTIFY_SOCKET");
@@ -488,11 +491,33 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   if (carve_compute_plan (spec, node, &compute, err) < 0)
     goto out;
 
-  if (spec->linux_ && spec->linux_->seccomp)
+  {
+    const char *deny_value = annotation (spec->annotations, DENY_ANNOTATION);
+    const char *forward_value = annotation (spec->annotations, FORWARD_ANNOTATION);
+    if (deny_value && carve_seccomp_parse_syscall_list (deny_value, &deny_syscalls, err) < 0)
+      {
+        carve_error_wrap (err, "annotations.%s", DENY_ANNOTATION);
+        goto out;
+      }
+    /* Forwarding needs carve-serviceos to answer the trapped calls; until
+       carve ships it, a forwarded call would hang or fail, so it is
+       refused rather than accepted and ignored.  */
+    if (forward_value)
+      {
+        carve_make_error (err, 0, "annotations.%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
+                          FORWARD_ANNOTATION, DENY_ANNOTATION);
+        goto out;
+      }
+  }
+  if ((spec->linux_ && spec->linux_->seccomp) || deny_syscalls)
     {
+      /* carve.syscalls.deny without linux.seccomp: a filter that allows
+         everything else.  */
+      struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
+      const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : &allow_all;
       cleanup_strv char **warnings = NULL;
       size_t i;
-      if (carve_seccomp_build (spec->linux_->seccomp, NULL, NULL, &seccomp, &warnings, err) < 0)
+      if (carve_seccomp_build (sc, NULL, deny_syscalls, &seccomp, &warnings, err) < 0)
         goto out;
       for (i = 0; warnings && warnings[i]; i++)
         warnf (ctx, "%s", warnings[i]);

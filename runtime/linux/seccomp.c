@@ -570,6 +570,39 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
   return 0;
 }
 
+int
+carve_seccomp_parse_syscall_list (const char *list, char ***ret, carve_error_t *err)
+{
+  cleanup_strv char **out = NULL;
+  cleanup_free char *copy = xstrdup (list);
+  char *save = NULL, *item;
+  size_t n = 0;
+
+  out = xcalloc (1, sizeof (char *));
+  /* strtok_r would skip empty items ("read,,write"): walk by hand.  */
+  for (item = copy; item != NULL; item = save)
+    {
+      char *end;
+      save = strchr (item, ',');
+      if (save)
+        *save++ = '\0';
+      while (*item == ' ' || *item == '\t')
+        item++;
+      end = item + strlen (item);
+      while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+      if (*item == '\0')
+        return carve_make_error (err, 0, "`%s`: empty system call name", list);
+      if (seccomp_syscall_resolve_name (item) == __NR_SCMP_ERROR)
+        return carve_make_error (err, 0, "unknown system call `%s`", item);
+      out = xrealloc (out, (n + 2) * sizeof (char *));
+      out[n++] = xstrdup (item);
+      out[n] = NULL;
+    }
+  *ret = steal_pointer (&out);
+  return 0;
+}
+
 bool
 carve_seccomp_has_notify (const carve_seccomp_t *s)
 {

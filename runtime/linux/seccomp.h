@@ -41,6 +41,12 @@ int carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *ext
                          char *const *extra_enosys_syscalls, carve_seccomp_t **ret, char ***ret_warnings,
                          carve_error_t *err);
 
+/* Splits a comma-separated list of system call names (carve.syscalls.*)
+   into *RET, checking each against libseccomp's table for this
+   architecture; an empty item or an unknown name fails naming it
+   ("unknown system call `foo`"), for the caller to prefix with the key.  */
+int carve_seccomp_parse_syscall_list (const char *list, char ***ret, carve_error_t *err);
+
 /* true when loading S gives a user notification listener.  */
 bool carve_seccomp_has_notify (const carve_seccomp_t *s);
 

@@ -62,9 +62,11 @@ teardown_common() {
 		done
 	fi
 	# A test that failed half-way must not leave its cgroups behind either.
+	# (-depth: children first; the memory hierarchy nests carve's cgroups
+	# a few levels down on this node.)
 	local d
-	for d in /sys/fs/cgroup/*/"$ID"* /sys/fs/cgroup/"$ID"* /sys/fs/cgroup/unified/"$ID"*; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	for d in $(find /sys/fs/cgroup -maxdepth 5 -depth -type d -name "$ID*" 2>/dev/null); do
+		rmdir "$d" 2>/dev/null
 	done
 	return 0
 }
@@ -107,7 +109,7 @@ assert_no_leftovers() {
 	local id=$1
 	[ ! -e "$TEST_ROOT/$id" ] || { echo "state directory of $id left behind" >&2; return 1; }
 	local left
-	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id" 2>/dev/null)
+	left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$id" 2>/dev/null)
 	[ -z "$left" ] || { echo "cgroups left behind: $left" >&2; return 1; }
 	if grep -q "$BUNDLE/rootfs" /proc/self/mountinfo; then
 		echo "mounts of the rootfs left in the host's namespace" >&2
