@@ -251,7 +251,8 @@ serviceos_cpus (carve_node_config_t node, carve_topology_t topo, carve_cpumask_t
 }
 
 int
-carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, carve_compute_t *ret, carve_error_t *err)
+carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool mount_ns, carve_compute_t *ret,
+                    carve_error_t *err)
 {
   cleanup_compute carve_compute_t c = xzalloc (sizeof (*c));
   size_t i, k;
@@ -285,6 +286,13 @@ carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, carve_com
                           annotation (spec, "carve.memory.nodes"), node, &c->memory, err)
       < 0)
     return -1;
+  /* Checked here, before any pool grows.  */
+  if (c->memory.hugepage_size && !mount_ns)
+    return carve_make_error (err, 0,
+                             "annotations.carve.memory.hugepages: `%s`: the huge pages are mounted at /dev/hugepages "
+                             "in the container's own mount namespace, and this container has none (root.path is the "
+                             "host's `/` and no mount namespace is created)",
+                             annotation (spec, "carve.memory.hugepages"));
   if (carve_sched_parse (annotation (spec, "carve.sched"), &c->sched, err) < 0)
     return -1;
   c->active = c->cpus_given || c->memory.bytes > 0 || c->sched.kind != CARVE_SCHED_DEFAULT;

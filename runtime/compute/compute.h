@@ -33,8 +33,11 @@ typedef struct carve_compute_s *carve_compute_t;
    carve.kthreads from SPEC's annotations against NODE (reads sysfs for the
    topology, changes nothing).  A bad value fails as
    "annotations.KEY: `VALUE` ..." naming what is wrong.  *RET is set even
-   when nothing is asked for (then carve_compute_active is false).  */
-int carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, carve_compute_t *ret, carve_error_t *err);
+   when nothing is asked for (then carve_compute_active is false).
+   MOUNT_NS says whether create gives the container its own mount
+   namespace (where a huge page partition is mounted).  */
+int carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool mount_ns, carve_compute_t *ret,
+                        carve_error_t *err);
 
 /* True when the container asks for any specialization.  */
 bool carve_compute_active (carve_compute_t c);

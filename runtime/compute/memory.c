@@ -817,43 +817,6 @@ carve_memory_claim (carve_ledger_t l, carve_node_config_t node, const struct car
 
 /* --- the spec --------------------------------------------------------------- */
 
-static const char *
-annotation (const carve_spec_t spec, const char *key)
-{
-  for (size_t i = 0; spec->annotations && i < spec->annotations->len; i++)
-    if (strcmp (spec->annotations->keys[i], key) == 0)
-      return spec->annotations->values[i];
-  return NULL;
-}
-
-/* Whether create gives the container a mount namespace, where the huge
-   page mount can go.  Create gives one whenever root.path is not the
-   host's "/"; with the host's root only an `oci` container that lists a
-   mount namespace has one (permeable mode shares the host's mounts).  The
-   isolation mode is read from carve.isolation; --isolation=oci or the
-   node config's isolation without the annotation are not seen here, so a
-   host-root container in oci mode needs the annotation for huge pages.  */
-static bool
-has_mount_namespace (const carve_spec_t spec)
-{
-  const char *iso = annotation (spec, "carve.isolation");
-  bool listed = false;
-
-  if (spec->root && spec->root->path && spec->root->path[0] == '/')
-    {
-      cleanup_free char *real = realpath (spec->root->path, NULL);
-      if (real == NULL || strcmp (real, "/") != 0)
-        return true;
-    }
-  else
-    return true; /* relative to the bundle: never the host's root */
-
-  for (size_t i = 0; spec->linux_ && i < spec->linux_->namespaces_len; i++)
-    if (strcmp (spec->linux_->namespaces[i]->type, "mount") == 0)
-      listed = true;
-  return listed && iso && strcmp (iso, "oci") == 0;
-}
-
 static char *
 page_size_name (uint64_t size)
 {
@@ -914,14 +877,6 @@ carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t
   if (p->hugepage_size)
     {
       cleanup_free char *hp = carve_memory_format_size (p->hugepage_size);
-      if (!has_mount_namespace (spec))
-        return carve_make_error (err, 0,
-                                 "%s: `%s`: the huge pages are mounted at %s in the container's own mount namespace, "
-                                 "and this container has none (root.path is the host's `/`%s)",
-                                 KEY_HUGEPAGES, hp, HUGEPAGES_MOUNT,
-                                 annotation (spec, "carve.isolation") ? ""
-                                                                      : "; an oci container with a mount "
-                                                                        "namespace says carve.isolation=oci");
       for (size_t i = 0; i < spec->mounts_len; i++)
         if (strcmp (spec->mounts[i]->destination, HUGEPAGES_MOUNT) == 0
             || strcmp (spec->mounts[i]->destination, HUGEPAGES_MOUNT "/") == 0)

@@ -488,7 +488,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     }
   if (plan_sysctl (ctx, spec, permeable, &plan, &sysctl, err) < 0)
     goto out;
-  if (carve_compute_plan (spec, node, &compute, err) < 0)
+  if (carve_compute_plan (spec, node, plan.mount_ns, &compute, err) < 0)
     goto out;
 
   {
