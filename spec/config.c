@@ -574,6 +574,16 @@ carve_spec_load (const char *path, carve_error_t *err)
   return spec;
 }
 
+const char *
+carve_spec_map_get (const struct carve_spec_map_s *m, const char *key)
+{
+  size_t i;
+  for (i = 0; m && i < m->len; i++)
+    if (strcmp (m->keys[i], key) == 0)
+      return m->values[i];
+  return NULL;
+}
+
 void
 carve_spec_free (carve_spec_t spec)
 {

@@ -501,6 +501,10 @@ carve_spec_t carve_spec_parse (const char *json, size_t len, carve_error_t *err)
 carve_spec_t carve_spec_load (const char *path, carve_error_t *err);
 
 void carve_spec_free (carve_spec_t spec);
+
+/* The value of KEY in map M (annotations, sysctl), NULL when absent or M
+   is NULL.  */
+const char *carve_spec_map_get (const struct carve_spec_map_s *m, const char *key);
 CARVE_DEFINE_CLEANUP (spec, carve_spec_t, carve_spec_free)
 #define cleanup_spec CARVE_CLEANUP (spec)
 

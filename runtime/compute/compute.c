@@ -69,16 +69,6 @@ struct carve_compute_s
 
 /* --- plan ----------------------------------------------------------------- */
 
-static const char *
-annotation (const carve_spec_t spec, const char *key)
-{
-  size_t i;
-  for (i = 0; spec->annotations && i < spec->annotations->len; i++)
-    if (strcmp (spec->annotations->keys[i], key) == 0)
-      return spec->annotations->values[i];
-  return NULL;
-}
-
 static int
 parse_bool (const char *key, const char *v, bool *ret, carve_error_t *err)
 {
@@ -137,10 +127,10 @@ check_list (carve_compute_t c, carve_error_t *err)
 static int
 plan_cpus (carve_compute_t c, const carve_spec_t spec, carve_error_t *err)
 {
-  const char *cpus = annotation (spec, "carve.cpus");
-  const char *excl = annotation (spec, "carve.cpus.exclusive");
-  const char *lb = annotation (spec, "carve.cpus.load_balance");
-  const char *kt = annotation (spec, "carve.kthreads");
+  const char *cpus = carve_spec_map_get (spec->annotations, "carve.cpus");
+  const char *excl = carve_spec_map_get (spec->annotations, "carve.cpus.exclusive");
+  const char *lb = carve_spec_map_get (spec->annotations, "carve.cpus.load_balance");
+  const char *kt = carve_spec_map_get (spec->annotations, "carve.kthreads");
   const char *spec_cpus = NULL;
   bool excl_set = false, excl_v = false, lb_v = false;
 
@@ -272,8 +262,8 @@ carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool moun
   c->node = node;
   c->ledger = xstrdup (node->ledger);
   /* sysfs is read only for a container that asks for CPUs.  */
-  if (annotation (spec, "carve.cpus") || annotation (spec, "carve.cpus.exclusive")
-      || annotation (spec, "carve.cpus.load_balance") || annotation (spec, "carve.kthreads"))
+  if (carve_spec_map_get (spec->annotations, "carve.cpus") || carve_spec_map_get (spec->annotations, "carve.cpus.exclusive")
+      || carve_spec_map_get (spec->annotations, "carve.cpus.load_balance") || carve_spec_map_get (spec->annotations, "carve.kthreads"))
     {
       if (carve_topology_read (SYS_ROOT, &c->topo, err) < 0)
         return -1;
@@ -282,8 +272,8 @@ carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool moun
       if (plan_cpus (c, spec, err) < 0)
         return -1;
     }
-  if (carve_memory_parse (annotation (spec, "carve.memory"), annotation (spec, "carve.memory.hugepages"),
-                          annotation (spec, "carve.memory.nodes"), node, &c->memory, err)
+  if (carve_memory_parse (carve_spec_map_get (spec->annotations, "carve.memory"), carve_spec_map_get (spec->annotations, "carve.memory.hugepages"),
+                          carve_spec_map_get (spec->annotations, "carve.memory.nodes"), node, &c->memory, err)
       < 0)
     return -1;
   /* Checked here, before any pool grows.  */
@@ -292,8 +282,8 @@ carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool moun
                              "annotations.carve.memory.hugepages: `%s`: the huge pages are mounted at /dev/hugepages "
                              "in the container's own mount namespace, and this container has none (root.path is the "
                              "host's `/` and no mount namespace is created)",
-                             annotation (spec, "carve.memory.hugepages"));
-  if (carve_sched_parse (annotation (spec, "carve.sched"), &c->sched, err) < 0)
+                             carve_spec_map_get (spec->annotations, "carve.memory.hugepages"));
+  if (carve_sched_parse (carve_spec_map_get (spec->annotations, "carve.sched"), &c->sched, err) < 0)
     return -1;
   c->active = c->cpus_given || c->memory.bytes > 0 || c->sched.kind != CARVE_SCHED_DEFAULT;
   *ret = steal_pointer (&c);

@@ -30,8 +30,6 @@
 #include "xalloc.h"
 
 #define ISOLATION_ANNOTATION "carve.isolation"
-#define DENY_ANNOTATION "carve.syscalls.deny"
-#define FORWARD_ANNOTATION "carve.syscalls.forward"
 
 void
 carve_spawned_release (struct carve_spawned_s *s)
@@ -65,16 +63,6 @@ warnf (const struct carve_context_s *ctx, const char *fmt, ...)
   ctx->warn (ctx->warn_data, msg);
 }
 
-static const char *
-annotation (const struct carve_spec_map_s *m, const char *key)
-{
-  size_t i;
-  for (i = 0; m && i < m->len; i++)
-    if (strcmp (m->keys[i], key) == 0)
-      return m->values[i];
-  return NULL;
-}
-
 /* --isolation, else the carve.isolation annotation, else the node
    config's isolation (itself permeable by default).  */
 static int
@@ -85,7 +73,7 @@ resolve_isolation (const struct carve_context_s *ctx, const carve_spec_t spec, c
 
   if (mode == NULL)
     {
-      mode = annotation (spec->annotations, ISOLATION_ANNOTATION);
+      mode = carve_spec_map_get (spec->annotations, ISOLATION_ANNOTATION);
       if (mode && strcmp (mode, "permeable") != 0 && strcmp (mode, "oci") != 0)
         return carve_make_error (err, 0, "annotations.%s: `%s` is not `permeable` or `oci`", ISOLATION_ANNOTATION,
                                  mode);
@@ -412,6 +400,34 @@ run_poststop_hooks (const struct carve_context_s *ctx, const carve_spec_t spec, 
     warnf (ctx, "%s", warnings[i]);
 }
 
+#define DENY_ANNOTATION "carve.syscalls.deny"
+#define FORWARD_ANNOTATION "carve.syscalls.forward"
+
+int
+carve_container_build_seccomp (const carve_spec_t spec, carve_seccomp_t **ret, char ***ret_warnings,
+                               carve_error_t *err)
+{
+  const char *deny_value = carve_spec_map_get (spec->annotations, DENY_ANNOTATION);
+  cleanup_strv char **deny = NULL;
+  /* carve.syscalls.deny without linux.seccomp: a filter that allows
+     everything else.  */
+  struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
+  const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : NULL;
+
+  *ret = NULL;
+  if (deny_value && carve_seccomp_parse_syscall_list (deny_value, &deny, err) < 0)
+    return carve_error_wrap (err, "annotations.%s", DENY_ANNOTATION);
+  /* Forwarding needs carve-serviceos to answer the trapped calls; until
+     carve ships it, a forwarded call would hang or fail, so it is refused
+     rather than accepted and ignored.  */
+  if (carve_spec_map_get (spec->annotations, FORWARD_ANNOTATION))
+    return carve_make_error (err, 0, "annotations.%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
+                             FORWARD_ANNOTATION, DENY_ANNOTATION);
+  if (sc == NULL && deny == NULL)
+    return 0;
+  return carve_seccomp_build (sc ? sc : &allow_all, NULL, deny, ret, ret_warnings, err);
+}
+
 int
 carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
                        bool foreground, struct carve_spawned_s *ret, carve_error_t *err)
@@ -426,7 +442,6 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
   cleanup_seccomp carve_seccomp_t *seccomp = NULL;
-  cleanup_strv char **deny_syscalls = NULL;
   cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1, console_dirfd = -1;
   int sync_fds[2] = { -1, -1 };
   const char *host_notify = getenv ("NOTIFY_SOCKET");
@@ -492,36 +507,13 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
     goto out;
 
   {
-    const char *deny_value = annotation (spec->annotations, DENY_ANNOTATION);
-    const char *forward_value = annotation (spec->annotations, FORWARD_ANNOTATION);
-    if (deny_value && carve_seccomp_parse_syscall_list (deny_value, &deny_syscalls, err) < 0)
-      {
-        carve_error_wrap (err, "annotations.%s", DENY_ANNOTATION);
-        goto out;
-      }
-    /* Forwarding needs carve-serviceos to answer the trapped calls; until
-       carve ships it, a forwarded call would hang or fail, so it is
-       refused rather than accepted and ignored.  */
-    if (forward_value)
-      {
-        carve_make_error (err, 0, "annotations.%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
-                          FORWARD_ANNOTATION, DENY_ANNOTATION);
-        goto out;
-      }
+    cleanup_strv char **warnings = NULL;
+    size_t i;
+    if (carve_container_build_seccomp (spec, &seccomp, &warnings, err) < 0)
+      goto out;
+    for (i = 0; warnings && warnings[i]; i++)
+      warnf (ctx, "%s", warnings[i]);
   }
-  if ((spec->linux_ && spec->linux_->seccomp) || deny_syscalls)
-    {
-      /* carve.syscalls.deny without linux.seccomp: a filter that allows
-         everything else.  */
-      struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
-      const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : &allow_all;
-      cleanup_strv char **warnings = NULL;
-      size_t i;
-      if (carve_seccomp_build (sc, NULL, deny_syscalls, &seccomp, &warnings, err) < 0)
-        goto out;
-      for (i = 0; warnings && warnings[i]; i++)
-        warnf (ctx, "%s", warnings[i]);
-    }
 
   if (listen_env && *listen_env)
     {

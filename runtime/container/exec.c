@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "runtime/compute/sched.h"
 #include "runtime/linux/caps.h"
 #include "runtime/linux/execpath.h"
 #include "runtime/linux/namespaces.h"
@@ -251,6 +252,12 @@ exec_child (const struct exec_child_s *c)
 
   if (carve_rlimits_apply (p->rlimits, p->rlimits_len, &err) < 0)
     child_fail (c->sync_fd, &err);
+  /* In the container's cgroup by now, where an RT policy has its runtime
+     (carve.sched).  */
+  if (p->scheduler && carve_scheduler_set (p->scheduler, &err) < 0)
+    child_fail (c->sync_fd, &err);
+  if (p->io_priority && carve_ioprio_set (p->io_priority, &err) < 0)
+    child_fail (c->sync_fd, &err);
   if (p->apparmor_profile && carve_apparmor_set_exec (p->apparmor_profile, &err) < 0)
     child_fail (c->sync_fd, &err);
   if (p->selinux_label && carve_selinux_set_exec (p->selinux_label, &err) < 0)
@@ -307,12 +314,20 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
     return -1;
   if (spec->process->terminal && o->detach && o->console_socket == NULL)
     return carve_make_error (err, 0, "--tty: a detached exec with a terminal needs --console-socket");
-  if (spec->linux_ && spec->linux_->seccomp)
-    {
-      cleanup_strv char **warnings = NULL;
-      if (carve_seccomp_build (spec->linux_->seccomp, NULL, NULL, &seccomp, &warnings, err) < 0)
-        return -1;
-    }
+  {
+    /* The container's scheduling policy (carve.sched) and denied system
+       calls apply to every process of it, exec'd ones too.  */
+    struct carve_sched_request_s sched;
+    cleanup_strv char **warnings = NULL;
+    size_t k;
+    if (carve_sched_parse (carve_spec_map_get (spec->annotations, "carve.sched"), &sched, err) < 0)
+      return -1;
+    carve_sched_adjust_spec (&sched, spec);
+    if (carve_container_build_seccomp (spec, &seccomp, &warnings, err) < 0)
+      return -1;
+    for (k = 0; warnings && warnings[k] && ctx->warn; k++)
+      ctx->warn (ctx->warn_data, warnings[k]);
+  }
   {
     /* Unknown or ungrantable capabilities are warnings naming each
        (config.md), here where they can be printed.  */

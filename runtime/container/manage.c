@@ -538,16 +538,6 @@ current_resources (const char *dir, carve_error_t *err)
   return xzalloc (sizeof (*r));
 }
 
-static const char *
-annotation (const struct carve_state_s *st, const char *key)
-{
-  size_t i;
-  for (i = 0; st->annotations && i < st->annotations->len; i++)
-    if (strcmp (st->annotations->keys[i], key) == 0)
-      return st->annotations->values[i];
-  return NULL;
-}
-
 /* Same CPU (or node) set, whatever the spelling ("0-1" and "0,1").  */
 static bool
 same_list (const char *a, const char *b)
@@ -577,7 +567,7 @@ static int
 check_owned_cpus (const struct carve_state_s *st, carve_cgroup_t cg, const struct carve_spec_linux_resources_s *delta,
                   carve_error_t *err)
 {
-  const char *owned = annotation (st, "carve.cpus");
+  const char *owned = carve_spec_map_get (st->annotations, "carve.cpus");
   const char *want = delta->cpu ? delta->cpu->cpus : NULL;
   struct carve_cgroup_stats_s stats;
   bool same;

@@ -633,7 +633,8 @@ carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t 
   if (r > 0 && !s->notify)
     return carve_make_error (err, 0, "load seccomp filter: thread %ld could not be synchronised", r);
 
-  *ret_notify_fd = s->notify ? (int)r : -1;
+  if (ret_notify_fd)
+    *ret_notify_fd = s->notify ? (int)r : -1;
   return 0;
 }
 

@@ -55,7 +55,8 @@ bool carve_seccomp_has_notify (const carve_seccomp_t *s);
    hold CAP_SYS_ADMIN.  Makes exactly one system call, seccomp(2), and none
    after it, so it is safe as the last step before execve even under a
    filter that kills.  *RET_NOTIFY_FD is the listener (O_CLOEXEC) when a
-   rule uses SCMP_ACT_NOTIFY, else -1: pass it on with system calls that the
+   rule uses SCMP_ACT_NOTIFY, else -1 (RET_NOTIFY_FD may be NULL when S
+   has no such rule): pass it on with system calls that the
    filter does not send to the listener itself.  */
 int carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t *err);
 

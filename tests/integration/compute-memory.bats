@@ -244,6 +244,12 @@ require_rt_group_sched() {
 	run chrt -p "$child"
 	[[ "$output" == *"policy: SCHED_FIFO"* ]]
 	[[ "$output" == *"priority: 1"* ]]
+	# So does a process exec'd into the container.
+	# (busybox has no chrt: /proc/self/sched says policy 1, SCHED_FIFO.)
+	run carve exec "$ID" awk '/^policy/ { print $3 }' /proc/self/sched
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
 
 	carve delete -f "$ID"
 	[ "$(cat "$CPU_ROOT/$PARENT/cpu.rt_runtime_us")" -eq 0 ]

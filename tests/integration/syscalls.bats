@@ -25,6 +25,18 @@ teardown() {
 	assert_no_leftovers "$ID"
 }
 
+@test "carve.syscalls.deny applies to exec'd processes too" {
+	update_config 'del(.linux.seccomp) | .annotations = {"carve.syscalls.deny": "mkdir,mkdirat"}'
+	update_config '.process.args = ["sleep", "1000"]'
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve start "$ID"
+	run carve exec "$ID" sh -c 'mkdir /tmp/e; echo rc=$?'
+	echo "$output"
+	[[ "$output" == *"Function not implemented"* ]]
+	[[ "$output" == *"rc=1"* ]]
+	carve delete -f "$ID"
+}
+
 @test "carve.syscalls.deny adds to the spec's own seccomp profile" {
 	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 95}]}'
 	update_config '.annotations = {"carve.syscalls.deny": "mkdirat,mkdir"}'
