@@ -1,8 +1,11 @@
 #!/bin/sh
 # carve's demo: builds a busybox bundle in a temporary directory and runs a
-# compute container from it, which prints its PID (a host PID: permeable
-# containers share the host's PID namespace), the CPUs it may run on and its
-# cgroups.  Run from the build directory after `make`, as root.
+# compute container from it that owns the last online CPU exclusively
+# (carve.cpus; on a one-CPU machine it runs without a partition).  It prints
+# its PID (a host PID: permeable containers share the host's PID namespace),
+# the CPUs it may run on and its cgroups; `carve node` shows the partition
+# map while it exists and after it is gone.  Run from the build directory
+# after `make`, as root.
 set -eu
 
 CARVE=${CARVE:-$(cd "$(dirname "$0")/.." && pwd)/carve}
@@ -33,6 +36,26 @@ sed -i -e 's|"terminal": true|"terminal": false|' \
 # the host's UTS namespace).
 sed -i '/"hostname":/d' config.json
 
-echo "carve run $id (bundle $work/bundle)"
-"$CARVE" --root "$root" run "$id"
-echo "the container exited with status $?; host PID of this shell: $$"
+# The last online CPU becomes the container's own, unless it is the only
+# one (the ServiceOS keeps the first).
+online=$(cat /sys/devices/system/cpu/online)
+last=${online##*[,-]}
+first=${online%%[,-]*}
+if [ "$last" != "$first" ]; then
+	sed -i "s|^\t\"ociVersion\": \"\([^\"]*\)\",|\t\"ociVersion\": \"\1\",\n\t\"annotations\": {\"carve.cpus\": \"$last-$last\"},|" config.json
+	echo "the container will own CPU $last exclusively (annotation carve.cpus=$last-$last)"
+fi
+
+echo "carve create $id (bundle $work/bundle)"
+"$CARVE" --root "$root" create "$id"
+echo "--- carve node, while the container exists:"
+"$CARVE" --root "$root" node
+echo "--- carve start $id:"
+"$CARVE" --root "$root" start "$id"
+while [ "$("$CARVE" --root "$root" state "$id" | grep -o '"status": *"[a-z]*"' | grep -o '[a-z]*"$')" != 'stopped"' ]; do
+	sleep 0.1
+done
+"$CARVE" --root "$root" delete "$id"
+echo "--- carve node, after delete (the CPU, IRQs and kernel threads are back):"
+"$CARVE" --root "$root" node
+echo "host PID of this shell: $$"
