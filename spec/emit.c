@@ -254,6 +254,23 @@ carve_spec_gen_key_bool (yajl_gen g, const char *key, bool v)
 }
 
 void
+carve_spec_gen_key_str_or_null (yajl_gen g, const char *key, const char *s)
+{
+  carve_spec_gen_str (g, key);
+  if (s)
+    carve_spec_gen_str (g, s);
+  else
+    (void)yajl_gen_null (g);
+}
+
+void
+carve_spec_gen_key_cpumask (yajl_gen g, const char *key, const carve_cpumask_t *m)
+{
+  cleanup_free char *list = carve_cpumask_format_list (m);
+  carve_spec_gen_key_str (g, key, list);
+}
+
+void
 carve_spec_gen_key_strv (yajl_gen g, const char *key, const char *const *v)
 {
   carve_spec_gen_str (g, key);

@@ -13,6 +13,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "runtime/base/cpumask.h"
 #include "spec/spec.h"
 
 /* A compact generator; OOM aborts.  */
@@ -28,6 +29,10 @@ void carve_spec_gen_key_str (yajl_gen g, const char *key, const char *s);
 void carve_spec_gen_key_int (yajl_gen g, const char *key, long long v);
 void carve_spec_gen_key_uint (yajl_gen g, const char *key, uint64_t v);
 void carve_spec_gen_key_bool (yajl_gen g, const char *key, bool v);
+/* KEY: S, or KEY: null when S is NULL.  */
+void carve_spec_gen_key_str_or_null (yajl_gen g, const char *key, const char *s);
+/* KEY: the CPU (or node) list of M ("0-3,8", "" when empty).  */
+void carve_spec_gen_key_cpumask (yajl_gen g, const char *key, const carve_cpumask_t *m);
 /* An array of the NULL-terminated strings V.  */
 void carve_spec_gen_key_strv (yajl_gen g, const char *key, const char *const *v);
 /* A map as a Go map[string]string marshals: keys sorted.  */

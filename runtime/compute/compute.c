@@ -22,6 +22,7 @@
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/cpus.h"
 #include "runtime/compute/ledger.h"
+#include "spec/emit.h"
 #include "runtime/compute/memory.h"
 #include "runtime/compute/noise.h"
 #include "runtime/compute/sched.h"
@@ -757,45 +758,6 @@ carve_compute_reclaim (carve_node_config_t node, char ***ret_warnings, carve_err
 
 /* --- node map ----------------------------------------------------------- */
 
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_str (g, k);
-  if (v)
-    gen_str (g, v);
-  else
-    yajl_gen_null (g);
-}
-
-static void
-gen_ku (yajl_gen g, const char *k, uint64_t v)
-{
-  char num[32];
-  int n = snprintf (num, sizeof (num), "%" PRIu64, v);
-  gen_str (g, k);
-  yajl_gen_number (g, num, (size_t)n);
-}
-
-static void
-gen_kmask (yajl_gen g, const char *k, const carve_cpumask_t *m)
-{
-  cleanup_free char *s = carve_cpumask_format_list (m);
-  gen_kv (g, k, s);
-}
-
-static void
-gen_kb (yajl_gen g, const char *k, bool v)
-{
-  gen_str (g, k);
-  yajl_gen_bool (g, v);
-}
-
 struct map_s
 {
   carve_cpumask_t online, serviceos, owned, shared, free_cpus, host;
@@ -842,21 +804,21 @@ map_json (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
     carve_oom ();
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
-  gen_kmask (g, "online_cpus", &m->online);
-  gen_str (g, "serviceos");
+  carve_spec_gen_key_cpumask (g, "online_cpus", &m->online);
+  carve_spec_gen_str (g, "serviceos");
   yajl_gen_map_open (g);
-  gen_kmask (g, "cpus", &m->serviceos);
-  gen_ku (g, "memory", node->serviceos_memory);
+  carve_spec_gen_key_cpumask (g, "cpus", &m->serviceos);
+  carve_spec_gen_key_uint (g, "memory", node->serviceos_memory);
   yajl_gen_map_close (g);
-  gen_kmask (g, "host_cpus", &m->host);
-  gen_kmask (g, "free_cpus", &m->free_cpus);
-  gen_str (g, "memory");
+  carve_spec_gen_key_cpumask (g, "host_cpus", &m->host);
+  carve_spec_gen_key_cpumask (g, "free_cpus", &m->free_cpus);
+  carve_spec_gen_str (g, "memory");
   yajl_gen_map_open (g);
-  gen_ku (g, "total", m->memory_total);
-  gen_ku (g, "unit", node->memory_unit);
-  gen_ku (g, "free_units", m->memory_free_units);
+  carve_spec_gen_key_uint (g, "total", m->memory_total);
+  carve_spec_gen_key_uint (g, "unit", node->memory_unit);
+  carve_spec_gen_key_uint (g, "free_units", m->memory_free_units);
   yajl_gen_map_close (g);
-  gen_str (g, "containers");
+  carve_spec_gen_str (g, "containers");
   yajl_gen_array_open (g);
   for (i = 0; i < l->n_partitions; i++)
     {
@@ -865,39 +827,39 @@ map_json (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
 
       carve_noise_summary (l, p->key, &ns);
       yajl_gen_map_open (g);
-      gen_kv (g, "id", p->id);
-      gen_kv (g, "root", p->root);
-      gen_kv (g, "state", partition_state (p));
-      gen_kmask (g, "cpus", &p->cpus);
-      gen_kb (g, "exclusive", p->exclusive);
-      gen_kb (g, "load_balance", p->load_balance);
-      gen_kv (g, "kthreads", p->evict ? "evict" : "keep");
-      gen_kv (g, "cpuset", p->cpuset_dir);
-      gen_kv (g, "cgroup", p->cgroup_path);
-      gen_ku (g, "memory", p->memory);
-      gen_ku (g, "memory_units", p->memory_units);
-      gen_kmask (g, "memory_nodes", &p->memory_nodes);
-      gen_ku (g, "hugepage_size", p->hugepage_size);
-      gen_str (g, "hugepages");
+      carve_spec_gen_key_str_or_null (g, "id", p->id);
+      carve_spec_gen_key_str_or_null (g, "root", p->root);
+      carve_spec_gen_key_str_or_null (g, "state", partition_state (p));
+      carve_spec_gen_key_cpumask (g, "cpus", &p->cpus);
+      carve_spec_gen_key_bool (g, "exclusive", p->exclusive);
+      carve_spec_gen_key_bool (g, "load_balance", p->load_balance);
+      carve_spec_gen_key_str_or_null (g, "kthreads", p->evict ? "evict" : "keep");
+      carve_spec_gen_key_str_or_null (g, "cpuset", p->cpuset_dir);
+      carve_spec_gen_key_str_or_null (g, "cgroup", p->cgroup_path);
+      carve_spec_gen_key_uint (g, "memory", p->memory);
+      carve_spec_gen_key_uint (g, "memory_units", p->memory_units);
+      carve_spec_gen_key_cpumask (g, "memory_nodes", &p->memory_nodes);
+      carve_spec_gen_key_uint (g, "hugepage_size", p->hugepage_size);
+      carve_spec_gen_str (g, "hugepages");
       yajl_gen_array_open (g);
       for (k = 0; k < p->n_hugepages; k++)
         {
           yajl_gen_map_open (g);
-          gen_ku (g, "node", (uint64_t)p->hugepages[k].node);
-          gen_ku (g, "pages", p->hugepages[k].pages);
+          carve_spec_gen_key_uint (g, "node", (uint64_t)p->hugepages[k].node);
+          carve_spec_gen_key_uint (g, "pages", p->hugepages[k].pages);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);
-      gen_str (g, "evicted");
+      carve_spec_gen_str (g, "evicted");
       yajl_gen_map_open (g);
-      gen_ku (g, "kthreads", ns.kthreads);
-      gen_ku (g, "workqueues", ns.workqueues);
-      gen_str (g, "irqs");
+      carve_spec_gen_key_uint (g, "kthreads", ns.kthreads);
+      carve_spec_gen_key_uint (g, "workqueues", ns.workqueues);
+      carve_spec_gen_str (g, "irqs");
       yajl_gen_array_open (g);
       for (k = 0; ns.irqs[k]; k++)
-        gen_str (g, ns.irqs[k]);
+        carve_spec_gen_str (g, ns.irqs[k]);
       yajl_gen_array_close (g);
-      gen_kb (g, "timer_migration", ns.timer_migration);
+      carve_spec_gen_key_bool (g, "timer_migration", ns.timer_migration);
       yajl_gen_map_close (g);
       yajl_gen_map_close (g);
       carve_noise_summary_release (&ns);

@@ -23,6 +23,8 @@
 
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
+#include "runtime/linux/procattr.h"
+#include "spec/emit.h"
 
 CARVE_DEFINE_CLEANUP (yajl_val, yajl_val, yajl_tree_free)
 CARVE_DEFINE_CLEANUP (yajl_gen, yajl_gen, yajl_gen_free)
@@ -544,71 +546,32 @@ carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err)
 /* --- writing ------------------------------------------------------------ */
 
 static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
-static void
-gen_key_str (yajl_gen g, const char *k, const char *v)
-{
-  gen_str (g, k);
-  if (v)
-    gen_str (g, v);
-  else
-    yajl_gen_null (g);
-}
-
-static void
-gen_key_u64 (yajl_gen g, const char *k, uint64_t v)
-{
-  char num[32];
-  int n = snprintf (num, sizeof (num), "%" PRIu64, v);
-  gen_str (g, k);
-  yajl_gen_number (g, num, (size_t)n);
-}
-
-static void
-gen_key_bool (yajl_gen g, const char *k, bool v)
-{
-  gen_str (g, k);
-  yajl_gen_bool (g, v);
-}
-
-static void
-gen_key_mask (yajl_gen g, const char *k, const carve_cpumask_t *m)
-{
-  cleanup_free char *s = carve_cpumask_format_list (m);
-  gen_key_str (g, k, s);
-}
-
-static void
 gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p)
 {
   size_t i;
 
   yajl_gen_map_open (g);
-  gen_key_str (g, "root", p->root);
-  gen_key_str (g, "id", p->id);
-  gen_key_u64 (g, "creator", (uint64_t)p->creator);
-  gen_key_u64 (g, "creator_start", p->creator_start);
-  gen_key_str (g, "cgroup_path", p->cgroup_path);
-  gen_key_mask (g, "cpus", &p->cpus);
-  gen_key_bool (g, "exclusive", p->exclusive);
-  gen_key_bool (g, "load_balance", p->load_balance);
-  gen_key_bool (g, "evict", p->evict);
-  gen_key_str (g, "cpuset_dir", p->cpuset_dir);
-  gen_key_u64 (g, "memory", p->memory);
-  gen_key_u64 (g, "memory_units", p->memory_units);
-  gen_key_mask (g, "memory_nodes", &p->memory_nodes);
-  gen_key_u64 (g, "hugepage_size", p->hugepage_size);
-  gen_str (g, "hugepages");
+  carve_spec_gen_key_str_or_null (g, "root", p->root);
+  carve_spec_gen_key_str_or_null (g, "id", p->id);
+  carve_spec_gen_key_uint (g, "creator", (uint64_t)p->creator);
+  carve_spec_gen_key_uint (g, "creator_start", p->creator_start);
+  carve_spec_gen_key_str_or_null (g, "cgroup_path", p->cgroup_path);
+  carve_spec_gen_key_cpumask (g, "cpus", &p->cpus);
+  carve_spec_gen_key_bool (g, "exclusive", p->exclusive);
+  carve_spec_gen_key_bool (g, "load_balance", p->load_balance);
+  carve_spec_gen_key_bool (g, "evict", p->evict);
+  carve_spec_gen_key_str_or_null (g, "cpuset_dir", p->cpuset_dir);
+  carve_spec_gen_key_uint (g, "memory", p->memory);
+  carve_spec_gen_key_uint (g, "memory_units", p->memory_units);
+  carve_spec_gen_key_cpumask (g, "memory_nodes", &p->memory_nodes);
+  carve_spec_gen_key_uint (g, "hugepage_size", p->hugepage_size);
+  carve_spec_gen_str (g, "hugepages");
   yajl_gen_array_open (g);
   for (i = 0; i < p->n_hugepages; i++)
     {
       yajl_gen_map_open (g);
-      gen_key_u64 (g, "node", (uint64_t)p->hugepages[i].node);
-      gen_key_u64 (g, "pages", p->hugepages[i].pages);
+      carve_spec_gen_key_uint (g, "node", (uint64_t)p->hugepages[i].node);
+      carve_spec_gen_key_uint (g, "pages", p->hugepages[i].pages);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -621,20 +584,20 @@ gen_setting (yajl_gen g, const struct carve_ledger_setting_s *s)
   size_t i;
 
   yajl_gen_map_open (g);
-  gen_key_str (g, "kind", kind_names[s->kind]);
-  gen_key_str (g, "path", s->path);
+  carve_spec_gen_key_str_or_null (g, "kind", kind_names[s->kind]);
+  carve_spec_gen_key_str_or_null (g, "path", s->path);
   if (s->kind == CARVE_LEDGER_AFFINITY)
     {
-      gen_key_u64 (g, "pid", (uint64_t)s->pid);
-      gen_key_u64 (g, "start_time", s->start_time);
+      carve_spec_gen_key_uint (g, "pid", (uint64_t)s->pid);
+      carve_spec_gen_key_uint (g, "start_time", s->start_time);
     }
-  gen_key_str (g, "original", s->original);
-  gen_key_str (g, "derive", derive_names[s->derive]);
-  gen_key_bool (g, "hex", s->hex);
-  gen_str (g, "users");
+  carve_spec_gen_key_str_or_null (g, "original", s->original);
+  carve_spec_gen_key_str_or_null (g, "derive", derive_names[s->derive]);
+  carve_spec_gen_key_bool (g, "hex", s->hex);
+  carve_spec_gen_str (g, "users");
   yajl_gen_array_open (g);
   for (i = 0; i < s->n_users; i++)
-    gen_str (g, s->users[i]);
+    carve_spec_gen_str (g, s->users[i]);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
@@ -650,14 +613,14 @@ carve_ledger_commit (carve_ledger_t l, carve_error_t *err)
     carve_oom ();
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
-  gen_key_u64 (g, "version", LEDGER_VERSION);
-  gen_key_str (g, "boot_id", l->boot_id);
-  gen_str (g, "partitions");
+  carve_spec_gen_key_uint (g, "version", LEDGER_VERSION);
+  carve_spec_gen_key_str_or_null (g, "boot_id", l->boot_id);
+  carve_spec_gen_str (g, "partitions");
   yajl_gen_array_open (g);
   for (i = 0; i < l->n_partitions; i++)
     gen_partition (g, l->partitions[i]);
   yajl_gen_array_close (g);
-  gen_str (g, "settings");
+  carve_spec_gen_str (g, "settings");
   yajl_gen_array_open (g);
   for (i = 0; i < l->n_settings; i++)
     gen_setting (g, l->settings[i]);
@@ -875,25 +838,6 @@ carve_ledger_has_unused (carve_ledger_t l)
 
 /* --- restoring ------------------------------------------------------------ */
 
-static int
-set_affinity (pid_t pid, const carve_cpumask_t *m, carve_error_t *err)
-{
-  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
-  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
-  int c, r;
-
-  if (set == NULL)
-    carve_oom ();
-  CPU_ZERO_S (size, set);
-  for (c = carve_cpumask_next (m, 0); c >= 0; c = carve_cpumask_next (m, (unsigned)c + 1))
-    CPU_SET_S ((size_t)c, size, set);
-  r = sched_setaffinity (pid, size, set);
-  CPU_FREE (set);
-  if (r < 0)
-    return carve_make_error (err, errno, "set the CPU affinity of task %d", (int)pid);
-  return 0;
-}
-
 /* Moves every task of the cgroup DIR to its parent (v1 "tasks" catches
    threads that sit apart from their process).  */
 static void
@@ -992,7 +936,7 @@ restore_one (const struct carve_ledger_setting_s *s, carve_error_t *err)
           return 0;
         if (carve_cpumask_parse_list (s->original, &m, err) < 0)
           return -1;
-        if (set_affinity (s->pid, &m, err) < 0)
+        if (carve_cpu_affinity_set_mask (s->pid, &m, err) < 0)
           {
             if ((*err)->status == ESRCH)
               {
@@ -1117,28 +1061,6 @@ carve_ledger_derived_value (carve_ledger_t l, const struct carve_ledger_setting_
   return carve_cpumask_format_list (&target);
 }
 
-static int
-get_affinity (pid_t pid, carve_cpumask_t *ret)
-{
-  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
-  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
-  int i;
-
-  if (set == NULL)
-    carve_oom ();
-  if (sched_getaffinity (pid, size, set) < 0)
-    {
-      CPU_FREE (set);
-      return -1;
-    }
-  carve_cpumask_zero (ret);
-  for (i = 0; i < CARVE_CPUMASK_MAX; i++)
-    if (CPU_ISSET_S (i, size, set))
-      carve_cpumask_set (ret, (unsigned)i);
-  CPU_FREE (set);
-  return 0;
-}
-
 static size_t
 path_depth (const char *p)
 {
@@ -1198,7 +1120,7 @@ carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsigned 
         }
       if (s->kind == CARVE_LEDGER_AFFINITY)
         {
-          if (live_start_time ("/proc", s->pid) != s->start_time || get_affinity (s->pid, &cur) < 0)
+          if (live_start_time ("/proc", s->pid) != s->start_time || carve_cpu_affinity_get (s->pid, &cur, NULL) < 0)
             {
               free (value);
               continue;
@@ -1253,7 +1175,7 @@ carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsigned 
             continue;
           if (v[i].s->kind == CARVE_LEDGER_AFFINITY)
             {
-              w = set_affinity (v[i].s->pid, &v[i].target, &e);
+              w = carve_cpu_affinity_set_mask (v[i].s->pid, &v[i].target, &e);
               if (w < 0 && e->status == ESRCH)
                 {
                   carve_error_release (&e);

@@ -12,6 +12,7 @@
 
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
+#include "runtime/linux/procattr.h"
 
 /* include/linux/sched.h */
 #define PF_KTHREAD 0x00200000UL
@@ -175,28 +176,6 @@ record_workqueues (const struct carve_noise_env_s *env, carve_ledger_t l, const 
 }
 
 static int
-get_affinity (pid_t pid, carve_cpumask_t *ret)
-{
-  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
-  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
-  int i;
-
-  if (set == NULL)
-    carve_oom ();
-  if (sched_getaffinity (pid, size, set) < 0)
-    {
-      CPU_FREE (set);
-      return -1;
-    }
-  carve_cpumask_zero (ret);
-  for (i = 0; i < CARVE_CPUMASK_MAX; i++)
-    if (CPU_ISSET_S (i, size, set))
-      carve_cpumask_set (ret, (unsigned)i);
-  CPU_FREE (set);
-  return 0;
-}
-
-static int
 record_kthreads (const struct carve_noise_env_s *env, carve_ledger_t l, const struct carve_ledger_partition_s *p,
                  const carve_cpumask_t *evicted, struct changes_s *changes, char ***warnings, carve_error_t *err)
 {
@@ -229,7 +208,7 @@ record_kthreads (const struct carve_noise_env_s *env, carve_ledger_t l, const st
       created = s == NULL;
       if (s == NULL)
         {
-          if (get_affinity ((pid_t)pid, &cur) < 0 || !carve_cpumask_intersects (&cur, evicted))
+          if (carve_cpu_affinity_get ((pid_t)pid, &cur, NULL) < 0 || !carve_cpumask_intersects (&cur, evicted))
             continue;
           carve_cpumask_andnot (&left, &cur, evicted);
           /* A thread bound to the evicted CPUs on purpose stays; an IRQ's
@@ -258,31 +237,6 @@ record_kthreads (const struct carve_noise_env_s *env, carve_ledger_t l, const st
       s->derive = CARVE_LEDGER_MINUS_EVICTED;
       changes_add (changes, s, created, xasprintf ("kernel thread %ld (%s)", pid, st.comm));
     }
-  return 0;
-}
-
-static int
-set_affinity_list (pid_t pid, const char *list, carve_error_t *err)
-{
-  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
-  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
-  carve_cpumask_t m;
-  int c, r;
-
-  if (set == NULL)
-    carve_oom ();
-  if (carve_cpumask_parse_list (list, &m, err) < 0)
-    {
-      CPU_FREE (set);
-      return -1;
-    }
-  CPU_ZERO_S (size, set);
-  for (c = carve_cpumask_next (&m, 0); c >= 0; c = carve_cpumask_next (&m, (unsigned)c + 1))
-    CPU_SET_S ((size_t)c, size, set);
-  r = sched_setaffinity (pid, size, set);
-  CPU_FREE (set);
-  if (r < 0)
-    return carve_make_error (err, errno, "sched_setaffinity");
   return 0;
 }
 
@@ -331,7 +285,10 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
         continue;
       if (c->s->kind == CARVE_LEDGER_AFFINITY)
         {
-          w = set_affinity_list (c->s->pid, value, &e);
+          carve_cpumask_t m;
+          w = carve_cpumask_parse_list (value, &m, &e);
+          if (w == 0)
+            w = carve_cpu_affinity_set_mask (c->s->pid, &m, &e);
           /* Exited, or became per-CPU: the kernel keeps it where it is.  */
           if (w < 0 && (e->status == ESRCH || e->status == EINVAL))
             {

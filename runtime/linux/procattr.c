@@ -178,96 +178,59 @@ carve_scheduler_set (const struct carve_spec_scheduler_s *scheduler, carve_error
 
 /* --- CPU affinity ---------------------------------------------------------- */
 
-static int
-parse_cpu_index (const char **p, unsigned long *ret)
+int
+carve_cpu_affinity_get (pid_t pid, carve_cpumask_t *ret, carve_error_t *err)
 {
-  char *end;
+  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
+  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
+  int i;
 
-  if (!isdigit ((unsigned char) **p))
-    return -1;
-  errno = 0;
-  *ret = strtoul (*p, &end, 10);
-  if (errno || *ret >= CARVE_SPEC_CPU_LIST_MAX)
-    return -1;
-  *p = end;
+  if (set == NULL)
+    carve_oom ();
+  if (sched_getaffinity (pid, size, set) < 0)
+    {
+      int saved = errno;
+      CPU_FREE (set);
+      return carve_make_error (err, saved, "CPU affinity of task %d", (int) pid);
+    }
+  carve_cpumask_zero (ret);
+  for (i = 0; i < CARVE_CPUMASK_MAX; i++)
+    if (CPU_ISSET_S (i, size, set))
+      carve_cpumask_set (ret, (unsigned) i);
+  CPU_FREE (set);
   return 0;
 }
 
 int
-carve_cpu_list_parse (const char *cpu_list, cpu_set_t **ret_set, size_t *ret_setsize, carve_error_t *err)
+carve_cpu_affinity_set_mask (pid_t pid, const carve_cpumask_t *m, carve_error_t *err)
 {
-  unsigned long max = 0;
-  cpu_set_t *set = NULL;
-  size_t setsize = 0;
-  int pass;
+  cpu_set_t *set = CPU_ALLOC (CARVE_CPUMASK_MAX);
+  size_t size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
+  int c, r;
 
-  /* Two passes: find the highest CPU to size the set, then fill it.  */
-  for (pass = 0; pass < 2; pass++)
-    {
-      const char *p = cpu_list;
-
-      if (*p == '\0')
-        goto bad;
-      for (;;)
-        {
-          unsigned long lo, hi, c;
-
-          if (parse_cpu_index (&p, &lo) < 0)
-            goto bad;
-          hi = lo;
-          if (*p == '-')
-            {
-              p++;
-              if (parse_cpu_index (&p, &hi) < 0 || hi < lo)
-                goto bad;
-            }
-          if (pass == 0)
-            max = hi > max ? hi : max;
-          else
-            for (c = lo; c <= hi; c++)
-              CPU_SET_S (c, setsize, set);
-          if (*p == '\0')
-            break;
-          if (*p != ',')
-            goto bad;
-          p++;
-        }
-
-      if (pass == 0)
-        {
-          set = CPU_ALLOC (max + 1);
-          if (set == NULL)
-            carve_oom ();
-          setsize = CPU_ALLOC_SIZE (max + 1);
-          CPU_ZERO_S (setsize, set);
-        }
-    }
-
-  *ret_set = set;
-  *ret_setsize = setsize;
+  if (set == NULL)
+    carve_oom ();
+  CPU_ZERO_S (size, set);
+  for (c = carve_cpumask_next (m, 0); c >= 0; c = carve_cpumask_next (m, (unsigned) c + 1))
+    CPU_SET_S ((size_t) c, size, set);
+  r = sched_setaffinity (pid, size, set);
+  CPU_FREE (set);
+  if (r < 0)
+    return carve_make_error (err, errno, "set the CPU affinity of task %d", (int) pid);
   return 0;
-
-bad:
-  if (set)
-    CPU_FREE (set);
-  return carve_make_error (err, 0, "`%s` is not a CPU list", cpu_list);
 }
 
 int
 carve_cpu_affinity_set_pid (pid_t pid, const char *cpu_list, const char *field, carve_error_t *err)
 {
-  cpu_set_t *set = NULL;
-  size_t setsize = 0;
-  int r;
+  carve_cpumask_t m;
 
   if (cpu_list == NULL || cpu_list[0] == '\0')
     return 0;
-  if (carve_cpu_list_parse (cpu_list, &set, &setsize, err) < 0)
+  if (carve_cpumask_parse_list (cpu_list, &m, err) < 0)
     return carve_error_wrap (err, "%s", field);
-  r = sched_setaffinity (pid, setsize, set);
-  CPU_FREE (set);
-  if (r < 0)
-    return carve_make_error (err, errno, "%s: sched_setaffinity `%s`", field, cpu_list);
+  if (carve_cpu_affinity_set_mask (pid, &m, err) < 0)
+    return carve_error_wrap (err, "%s: `%s`", field, cpu_list);
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "runtime/base/cpumask.h"
 #include "runtime/base/error.h"
 #include "spec/spec.h"
 
@@ -30,7 +31,11 @@ int carve_scheduler_set (const struct carve_spec_scheduler_s *scheduler, carve_e
 
 /* Parses a CPU list ("0-3,5") into a cpu_set_t allocated with CPU_ALLOC,
    sized for the highest CPU named; *RET_SETSIZE is its CPU_ALLOC_SIZE.  */
-int carve_cpu_list_parse (const char *cpu_list, cpu_set_t **ret_set, size_t *ret_setsize, carve_error_t *err);
+/* The CPU affinity of task PID (0: the caller) as a mask, and setting it.
+   Failures keep sched_*affinity's errno in the error's status (EINVAL:
+   a per-CPU kernel thread; ESRCH: the task is gone).  */
+int carve_cpu_affinity_get (pid_t pid, carve_cpumask_t *ret, carve_error_t *err);
+int carve_cpu_affinity_set_mask (pid_t pid, const carve_cpumask_t *m, carve_error_t *err);
 
 /* sched_setaffinity of process PID (0: the caller) to CPU_LIST
    (process.execCPUAffinity.initial or .final, FIELD in errors).  NULL or ""

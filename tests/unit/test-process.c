@@ -416,31 +416,34 @@ test_ioprio (void)
 }
 
 static int
-test_cpu_list_parse (void)
+test_cpu_affinity_mask (void)
 {
-  const char *bad[] = { "", "a", "3-1", "1,", ",1", "1-", "-1", "1 ,2", "0-99999", "1;2" };
   cleanup_error carve_error_t err = NULL;
-  cpu_set_t *set = NULL;
-  size_t setsize = 0, i;
+  carve_cpumask_t mine, again, one;
+  int first;
 
-  EXPECT (carve_cpu_list_parse ("0-3,5,9-9", &set, &setsize, &err) == 0);
-  EXPECT (CPU_COUNT_S (setsize, set) == 6);
-  EXPECT (CPU_ISSET_S (0, setsize, set) && CPU_ISSET_S (3, setsize, set) && CPU_ISSET_S (5, setsize, set));
-  EXPECT (CPU_ISSET_S (9, setsize, set) && !CPU_ISSET_S (4, setsize, set) && !CPU_ISSET_S (8, setsize, set));
-  CPU_FREE (set);
-  set = NULL;
-
-  for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-    {
-      if (carve_cpu_list_parse (bad[i], &set, &setsize, &err) == 0)
-        {
-          fprintf (stderr, "# `%s` accepted\n", bad[i]);
-          CPU_FREE (set);
-          return -1;
-        }
-      EXPECT_CONTAINS (err->msg, "is not a CPU list");
-      carve_error_release (&err);
-    }
+  /* Our own affinity, set back as it is, reads the same; one CPU of it
+     alone reads as that CPU.  */
+  EXPECT (carve_cpu_affinity_get (0, &mine, &err) == 0);
+  EXPECT (!carve_cpumask_empty (&mine));
+  EXPECT (carve_cpu_affinity_set_mask (0, &mine, &err) == 0);
+  EXPECT (carve_cpu_affinity_get (0, &again, &err) == 0);
+  EXPECT (carve_cpumask_equal (&mine, &again));
+  first = carve_cpumask_next (&mine, 0);
+  carve_cpumask_zero (&one);
+  carve_cpumask_set (&one, (unsigned) first);
+  EXPECT (carve_cpu_affinity_set_mask (0, &one, &err) == 0);
+  EXPECT (carve_cpu_affinity_get (0, &again, &err) == 0);
+  EXPECT (carve_cpumask_equal (&one, &again));
+  EXPECT (carve_cpu_affinity_set_mask (0, &mine, &err) == 0);
+  /* A bad list names the field.  */
+  EXPECT (carve_cpu_affinity_set_pid (0, "3-1", "process.execCPUAffinity.initial", &err) < 0);
+  EXPECT_STR (err->msg, "process.execCPUAffinity.initial: `3-1` is not a CPU list");
+  carve_error_release (&err);
+  /* A task that does not exist keeps ESRCH in the error.  */
+  EXPECT (carve_cpu_affinity_get (999999999, &again, &err) < 0);
+  EXPECT (err->status == ESRCH);
+  carve_error_release (&err);
   return 0;
 }
 
@@ -989,7 +992,7 @@ test_timens_offsets (void)
 
 UNIT_MAIN (UNIT_CASE (test_caps_parse), UNIT_CASE (test_caps_parse_ungrantable), UNIT_CASE (test_drop_privileges),
            UNIT_CASE (test_drop_privileges_no_caps), UNIT_CASE (test_rlimits), UNIT_CASE (test_oom_score_adj),
-           UNIT_CASE (test_scheduler), UNIT_CASE (test_ioprio), UNIT_CASE (test_cpu_list_parse),
+           UNIT_CASE (test_scheduler), UNIT_CASE (test_ioprio), UNIT_CASE (test_cpu_affinity_mask),
            UNIT_CASE (test_cpu_affinity), UNIT_CASE (test_personality), UNIT_CASE (test_hostname),
            UNIT_CASE (test_session_keyring), UNIT_CASE (test_apparmor_absent), UNIT_CASE (test_apparmor_present),
            UNIT_CASE (test_selinux_absent), UNIT_CASE (test_selinux_present), UNIT_CASE (test_fds_close_from),
