@@ -318,8 +318,24 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
      remove in this state, as it would for any stopped container.  */
   if (carve_state_save (dir, st, err) < 0)
     return -1;
-  if (lx && lx->resources && carve_cgroup_apply_resources (*ret_cg, lx->resources, err) < 0)
-    return -1;
+  {
+    /* A real-time compute container's RT runtime is granted along the
+       cgroup's path by carve_compute_apply, which writes the container's
+       own realtimeRuntime once the ancestors have room for it: written
+       now, the kernel would refuse it (EINVAL) under a parent with none.  */
+    struct carve_spec_cpu_s *cpu = lx && lx->resources ? lx->resources->cpu : NULL;
+    const struct carve_spec_scheduler_s *sch = spec->process ? spec->process->scheduler : NULL;
+    bool hold_rt = carve_compute_active (compute) && cpu && cpu->has_realtime_runtime && sch
+                   && (strcmp (sch->policy, "SCHED_FIFO") == 0 || strcmp (sch->policy, "SCHED_RR") == 0);
+    int r;
+    if (hold_rt)
+      cpu->has_realtime_runtime = false;
+    r = lx && lx->resources ? carve_cgroup_apply_resources (*ret_cg, lx->resources, err) : 0;
+    if (hold_rt)
+      cpu->has_realtime_runtime = true;
+    if (r < 0)
+      return -1;
+  }
   if (carve_compute_active (compute))
     {
       cleanup_strv char **warnings = NULL;

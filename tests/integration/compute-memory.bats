@@ -257,6 +257,18 @@ require_rt_group_sched() {
 	[ "$(ledger_partitions)" -eq 0 ]
 }
 
+@test "carve.sched=cooperative with realtimeRuntime under a nested cgroupsPath: the container gets exactly that" {
+	require_rt_group_sched
+	update_config ".linux.cgroupsPath = \"/$PARENT/$ID\" | .linux.resources.cpu.realtimeRuntime = 100000"
+	annotate '{"carve.sched": "cooperative"}'
+	carve_create --bundle "$BUNDLE" "$ID"
+	[ "$(cat "$CPU_ROOT/$PARENT/$ID/cpu.rt_runtime_us")" -eq 100000 ]
+	[ "$(cat "$CPU_ROOT/$PARENT/cpu.rt_runtime_us")" -ge 100000 ]
+	carve delete -f "$ID"
+	[ "$(cat "$CPU_ROOT/$PARENT/cpu.rt_runtime_us")" -eq 0 ]
+	[ "$(ledger_partitions)" -eq 0 ]
+}
+
 @test "a second cooperative container finds no RT runtime left: refused, nothing changed" {
 	require_rt_group_sched
 	annotate '{"carve.sched": "cooperative"}'
