@@ -79,6 +79,11 @@ int carve_cgroup_read_u64 (const char *dir, const char *file, uint64_t *ret, car
    1 found, 0 not found, -1 error.  */
 int carve_cgroup_read_keyed (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err);
 bool carve_cgroup_file_exists (const char *dir, const char *file);
+/* The same readers for files a kernel may not have: a missing file leaves
+   *RET alone and is not an error.  */
+int carve_cgroup_read_u64_opt (const char *dir, const char *file, uint64_t *ret, carve_error_t *err);
+int carve_cgroup_read_keyed_opt (const char *dir, const char *file, const char *key, uint64_t *ret,
+                                 carve_error_t *err);
 
 /* hugepageLimits: writes each limit to hugetlb.<size>.<SUFFIX> and, where
    the kernel has reservations (Linux 5.7), hugetlb.<size>.rsvd.<SUFFIX>, as

@@ -467,29 +467,12 @@ v1_is_frozen (const char *dir, bool *ret, carve_error_t *err)
 
 /* --- statistics ---------------------------------------------------------- */
 
-/* Reads a number when the file exists; a missing file leaves *RET alone.  */
-static int
-read_opt (const char *dir, const char *file, uint64_t *ret, carve_error_t *err)
-{
-  if (!carve_cgroup_file_exists (dir, file))
-    return 0;
-  return carve_cgroup_read_u64 (dir, file, ret, err);
-}
-
-static int
-read_keyed_opt (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err)
-{
-  if (!carve_cgroup_file_exists (dir, file))
-    return 0;
-  return carve_cgroup_read_keyed (dir, file, key, ret, err) < 0 ? -1 : 0;
-}
-
 static int
 v1_stats_cpu (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
-  if (read_keyed_opt (dir, "cpu.stat", "nr_periods", &s->cpu.periods, err) < 0
-      || read_keyed_opt (dir, "cpu.stat", "nr_throttled", &s->cpu.throttled_periods, err) < 0
-      || read_keyed_opt (dir, "cpu.stat", "throttled_time", &s->cpu.throttled_time, err) < 0)
+  if (carve_cgroup_read_keyed_opt (dir, "cpu.stat", "nr_periods", &s->cpu.periods, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "nr_throttled", &s->cpu.throttled_periods, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "throttled_time", &s->cpu.throttled_time, err) < 0)
     return -1;
   return 0;
 }
@@ -500,7 +483,7 @@ v1_stats_cpuacct (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
   uint64_t user = 0, sys = 0;
   long hz = sysconf (_SC_CLK_TCK);
 
-  if (read_opt (dir, "cpuacct.usage", &s->cpu.total, err) < 0)
+  if (carve_cgroup_read_u64_opt (dir, "cpuacct.usage", &s->cpu.total, err) < 0)
     return -1;
   if (carve_cgroup_file_exists (dir, "cpuacct.usage_percpu"))
     {
@@ -536,8 +519,8 @@ v1_stats_cpuacct (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
         }
     }
   /* cpuacct.stat counts USER_HZ ticks; runc reports nanoseconds.  */
-  if (read_keyed_opt (dir, "cpuacct.stat", "user", &user, err) < 0
-      || read_keyed_opt (dir, "cpuacct.stat", "system", &sys, err) < 0)
+  if (carve_cgroup_read_keyed_opt (dir, "cpuacct.stat", "user", &user, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpuacct.stat", "system", &sys, err) < 0)
     return -1;
   if (hz <= 0)
     hz = 100;
@@ -561,14 +544,14 @@ v1_stats_cpuset (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t 
 
   if (read_str_opt (dir, "cpuset.cpus", &s->cpuset.cpus, err) < 0
       || read_str_opt (dir, "cpuset.mems", &s->cpuset.mems, err) < 0
-      || read_opt (dir, "cpuset.cpu_exclusive", &s->cpuset.cpu_exclusive, err) < 0
-      || read_opt (dir, "cpuset.mem_hardwall", &s->cpuset.mem_hardwall, err) < 0
-      || read_opt (dir, "cpuset.mem_exclusive", &s->cpuset.mem_exclusive, err) < 0
-      || read_opt (dir, "cpuset.memory_migrate", &s->cpuset.memory_migrate, err) < 0
-      || read_opt (dir, "cpuset.memory_spread_page", &s->cpuset.memory_spread_page, err) < 0
-      || read_opt (dir, "cpuset.memory_spread_slab", &s->cpuset.memory_spread_slab, err) < 0
-      || read_opt (dir, "cpuset.memory_pressure", &s->cpuset.memory_pressure, err) < 0
-      || read_opt (dir, "cpuset.sched_load_balance", &s->cpuset.sched_load_balance, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.cpu_exclusive", &s->cpuset.cpu_exclusive, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.mem_hardwall", &s->cpuset.mem_hardwall, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.mem_exclusive", &s->cpuset.mem_exclusive, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.memory_migrate", &s->cpuset.memory_migrate, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.memory_spread_page", &s->cpuset.memory_spread_page, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.memory_spread_slab", &s->cpuset.memory_spread_slab, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.memory_pressure", &s->cpuset.memory_pressure, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "cpuset.sched_load_balance", &s->cpuset.sched_load_balance, err) < 0
       || read_str_opt (dir, "cpuset.sched_relax_domain_level", &relax, err) < 0)
     return -1;
   /* -1 (the system default) is the usual value: signed.  */
@@ -590,8 +573,8 @@ memory_entry (const char *dir, const char *prefix, struct carve_cgroup_memory_en
   cleanup_free char *failcnt = xasprintf ("%s.failcnt", prefix);
   cleanup_free char *limit = xasprintf ("%s.limit_in_bytes", prefix);
 
-  if (read_opt (dir, usage, &e->usage, err) < 0 || read_opt (dir, max, &e->max, err) < 0
-      || read_opt (dir, failcnt, &e->failcnt, err) < 0 || read_opt (dir, limit, &e->limit, err) < 0)
+  if (carve_cgroup_read_u64_opt (dir, usage, &e->usage, err) < 0 || carve_cgroup_read_u64_opt (dir, max, &e->max, err) < 0
+      || carve_cgroup_read_u64_opt (dir, failcnt, &e->failcnt, err) < 0 || carve_cgroup_read_u64_opt (dir, limit, &e->limit, err) < 0)
     return -1;
   return 0;
 }
@@ -639,7 +622,7 @@ v1_stats_memory (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t 
 static int
 v1_stats_pids (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
-  if (read_opt (dir, "pids.current", &s->pids.current, err) < 0 || read_opt (dir, "pids.max", &s->pids.limit, err) < 0)
+  if (carve_cgroup_read_u64_opt (dir, "pids.current", &s->pids.current, err) < 0 || carve_cgroup_read_u64_opt (dir, "pids.max", &s->pids.limit, err) < 0)
     return -1;
   if (s->pids.limit == UINT64_MAX)
     s->pids.limit = 0;
@@ -716,8 +699,8 @@ v1_stats_hugetlb (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
       h = &s->hugetlb[s->hugetlb_len++];
       memset (h, 0, sizeof (*h));
       h->page_size = steal_pointer (&size);
-      if (read_opt (dir, usage, &h->usage, err) < 0 || read_opt (dir, max, &h->max, err) < 0
-          || read_opt (dir, failcnt, &h->failcnt, err) < 0)
+      if (carve_cgroup_read_u64_opt (dir, usage, &h->usage, err) < 0 || carve_cgroup_read_u64_opt (dir, max, &h->max, err) < 0
+          || carve_cgroup_read_u64_opt (dir, failcnt, &h->failcnt, err) < 0)
         return -1;
     }
   return 0;

@@ -304,32 +304,16 @@ v2_is_frozen (const char *dir, bool *ret, carve_error_t *err)
 /* --- statistics ---------------------------------------------------------- */
 
 static int
-read_opt (const char *dir, const char *file, uint64_t *ret, carve_error_t *err)
-{
-  if (!carve_cgroup_file_exists (dir, file))
-    return 0;
-  return carve_cgroup_read_u64 (dir, file, ret, err);
-}
-
-static int
-keyed_opt (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err)
-{
-  if (!carve_cgroup_file_exists (dir, file))
-    return 0;
-  return carve_cgroup_read_keyed (dir, file, key, ret, err) < 0 ? -1 : 0;
-}
-
-static int
 v2_stats_cpu (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
   uint64_t usage = 0, user = 0, sys = 0, throttled = 0;
 
-  if (keyed_opt (dir, "cpu.stat", "usage_usec", &usage, err) < 0
-      || keyed_opt (dir, "cpu.stat", "user_usec", &user, err) < 0
-      || keyed_opt (dir, "cpu.stat", "system_usec", &sys, err) < 0
-      || keyed_opt (dir, "cpu.stat", "nr_periods", &s->cpu.periods, err) < 0
-      || keyed_opt (dir, "cpu.stat", "nr_throttled", &s->cpu.throttled_periods, err) < 0
-      || keyed_opt (dir, "cpu.stat", "throttled_usec", &throttled, err) < 0)
+  if (carve_cgroup_read_keyed_opt (dir, "cpu.stat", "usage_usec", &usage, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "user_usec", &user, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "system_usec", &sys, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "nr_periods", &s->cpu.periods, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "nr_throttled", &s->cpu.throttled_periods, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "cpu.stat", "throttled_usec", &throttled, err) < 0)
     return -1;
   /* runc reports nanoseconds.  */
   s->cpu.total = usage * 1000;
@@ -359,13 +343,13 @@ v2_stats_memory (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t 
   cleanup_free char *buf = NULL;
   char *line, *save = NULL;
 
-  if (read_opt (dir, "memory.current", &s->memory.usage.usage, err) < 0
-      || read_opt (dir, "memory.max", &s->memory.usage.limit, err) < 0
-      || read_opt (dir, "memory.peak", &s->memory.usage.max, err) < 0
-      || keyed_opt (dir, "memory.events", "max", &s->memory.usage.failcnt, err) < 0
-      || read_opt (dir, "memory.swap.current", &s->memory.swap.usage, err) < 0
-      || read_opt (dir, "memory.swap.max", &s->memory.swap.limit, err) < 0
-      || keyed_opt (dir, "memory.swap.events", "max", &s->memory.swap.failcnt, err) < 0)
+  if (carve_cgroup_read_u64_opt (dir, "memory.current", &s->memory.usage.usage, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "memory.max", &s->memory.usage.limit, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "memory.peak", &s->memory.usage.max, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "memory.events", "max", &s->memory.usage.failcnt, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "memory.swap.current", &s->memory.swap.usage, err) < 0
+      || carve_cgroup_read_u64_opt (dir, "memory.swap.max", &s->memory.swap.limit, err) < 0
+      || carve_cgroup_read_keyed_opt (dir, "memory.swap.events", "max", &s->memory.swap.failcnt, err) < 0)
     return -1;
   /* v1 reports swap as memory+swap; runc does the same on v2.  */
   s->memory.swap.usage += s->memory.usage.usage;
@@ -402,7 +386,7 @@ v2_stats_memory (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t 
 static int
 v2_stats_pids (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
-  if (read_opt (dir, "pids.current", &s->pids.current, err) < 0 || read_opt (dir, "pids.max", &s->pids.limit, err) < 0)
+  if (carve_cgroup_read_u64_opt (dir, "pids.current", &s->pids.current, err) < 0 || carve_cgroup_read_u64_opt (dir, "pids.max", &s->pids.limit, err) < 0)
     return -1;
   if (s->pids.limit == UINT64_MAX)
     s->pids.limit = 0;
@@ -479,7 +463,7 @@ v2_stats_hugetlb (const char *dir, struct carve_cgroup_stats_s *s, carve_error_t
       memset (h, 0, sizeof (*h));
       h->page_size = steal_pointer (&size);
       /* v2 keeps no peak usage.  */
-      if (read_opt (dir, current, &h->usage, err) < 0 || keyed_opt (dir, events, "max", &h->failcnt, err) < 0)
+      if (carve_cgroup_read_u64_opt (dir, current, &h->usage, err) < 0 || carve_cgroup_read_keyed_opt (dir, events, "max", &h->failcnt, err) < 0)
         return -1;
     }
   return 0;

@@ -230,6 +230,22 @@ carve_cgroup_file_exists (const char *dir, const char *file)
 }
 
 int
+carve_cgroup_read_u64_opt (const char *dir, const char *file, uint64_t *ret, carve_error_t *err)
+{
+  if (!carve_cgroup_file_exists (dir, file))
+    return 0;
+  return carve_cgroup_read_u64 (dir, file, ret, err);
+}
+
+int
+carve_cgroup_read_keyed_opt (const char *dir, const char *file, const char *key, uint64_t *ret, carve_error_t *err)
+{
+  if (!carve_cgroup_file_exists (dir, file))
+    return 0;
+  return carve_cgroup_read_keyed (dir, file, key, ret, err) < 0 ? -1 : 0;
+}
+
+int
 carve_cgroup_write_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, const char *suffix,
                             carve_error_t *err)
 {
