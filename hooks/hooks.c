@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* How often a hook is checked for when pidfds are missing (before Linux
@@ -71,18 +72,6 @@ tail_last_line (const struct output_tail *t)
   return xstrndup (t->buf + start, end - start);
 }
 
-
-static int
-open_pidfd (pid_t pid)
-{
-#ifdef SYS_pidfd_open
-  return (int)syscall (SYS_pidfd_open, pid, 0);
-#else
-  (void)pid;
-  errno = ENOSYS;
-  return -1;
-#endif
-}
 
 /* A pipe whose ends are both above 0, 1 and 2, so that the dup2 onto the
    hook's stdio in the child can never overwrite another of the pipes when
@@ -222,7 +211,7 @@ supervise (pid_t pid, int *in, int *out, int *errfd, const char *state, int time
   long long deadline = timeout > 0 ? carve_now_ms () + (long long)timeout * 1000 : -1;
   bool exited = false;
 
-  pidfd = open_pidfd (pid);
+  pidfd = carve_pidfd_open (pid);
   if (pidfd < 0 && errno != ENOSYS)
     {
       int saved = errno;

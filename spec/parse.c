@@ -17,10 +17,8 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/xalloc.h"
+#include "spec/json.h"
 #include "spec/spec.h"
-
-CARVE_DEFINE_CLEANUP (yajl, yajl_val, yajl_tree_free)
-#define cleanup_yajl CARVE_CLEANUP (yajl)
 
 /* Deeper documents are rejected before yajl sees them: yajl_tree_free
    recurses, and no valid config nests anywhere near this deep.  */
@@ -618,7 +616,7 @@ carve_spec_parse_document (const struct carve_spec_type_s *type, const char *doc
                            carve_error_t *err)
 {
   cleanup_free char *buf = NULL;
-  cleanup_yajl yajl_val tree = NULL;
+  cleanup_yajl_val yajl_val tree = NULL;
   char errbuf[1024];
   void *obj = NULL;
 

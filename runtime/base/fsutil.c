@@ -1,3 +1,4 @@
+/* File, path and descriptor utilities (fsutil.h).  */
 #include <config.h>
 #include "fsutil.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -237,6 +239,18 @@ carve_send_with_fd (int sock, const void *data, size_t len, int fd)
     r = sendmsg (sock, &msg, MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
   return r;
+}
+
+int
+carve_pidfd_open (pid_t pid)
+{
+#ifdef SYS_pidfd_open
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+#else
+  (void) pid;
+  errno = ENOSYS;
+  return -1;
+#endif
 }
 
 bool

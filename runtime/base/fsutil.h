@@ -37,6 +37,10 @@ ssize_t carve_read_all (int fd, void *buf, size_t len);
    the bytes sent (maybe fewer than LEN on a stream), -1 with errno.  */
 ssize_t carve_send_with_fd (int sock, const void *data, size_t len, int fd);
 
+/* pidfd_open(2) of PID, O_CLOEXEC as every pidfd; -1 with errno (ENOSYS
+   before Linux 5.3: the caller falls back to polling or kill(2)).  */
+int carve_pidfd_open (pid_t pid);
+
 bool carve_path_exists (const char *path);
 
 /* Joins two path components with exactly one '/'.  */

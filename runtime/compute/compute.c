@@ -827,29 +827,8 @@ map_json (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
 
       carve_noise_summary (l, p->key, &ns);
       yajl_gen_map_open (g);
-      carve_spec_gen_key_str_or_null (g, "id", p->id);
-      carve_spec_gen_key_str_or_null (g, "root", p->root);
+      carve_ledger_gen_partition (g, p, false);
       carve_spec_gen_key_str_or_null (g, "state", partition_state (p));
-      carve_spec_gen_key_cpumask (g, "cpus", &p->cpus);
-      carve_spec_gen_key_bool (g, "exclusive", p->exclusive);
-      carve_spec_gen_key_bool (g, "load_balance", p->load_balance);
-      carve_spec_gen_key_str_or_null (g, "kthreads", p->evict ? "evict" : "keep");
-      carve_spec_gen_key_str_or_null (g, "cpuset", p->cpuset_dir);
-      carve_spec_gen_key_str_or_null (g, "cgroup", p->cgroup_path);
-      carve_spec_gen_key_uint (g, "memory", p->memory);
-      carve_spec_gen_key_uint (g, "memory_units", p->memory_units);
-      carve_spec_gen_key_cpumask (g, "memory_nodes", &p->memory_nodes);
-      carve_spec_gen_key_uint (g, "hugepage_size", p->hugepage_size);
-      carve_spec_gen_str (g, "hugepages");
-      yajl_gen_array_open (g);
-      for (k = 0; k < p->n_hugepages; k++)
-        {
-          yajl_gen_map_open (g);
-          carve_spec_gen_key_uint (g, "node", (uint64_t)p->hugepages[k].node);
-          carve_spec_gen_key_uint (g, "pages", p->hugepages[k].pages);
-          yajl_gen_map_close (g);
-        }
-      yajl_gen_array_close (g);
       carve_spec_gen_str (g, "evicted");
       yajl_gen_map_open (g);
       carve_spec_gen_key_uint (g, "kthreads", ns.kthreads);

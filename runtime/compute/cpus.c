@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 
 /* include/linux/sched.h */
@@ -24,21 +25,15 @@ static char *
 read_trimmed (const char *dir, const char *file, carve_error_t *err)
 {
   cleanup_free char *path = carve_path_join (dir, file);
-  char *buf = NULL;
-  size_t len = 0;
-
-  if (carve_read_file (path, &buf, &len, err) < 0)
-    return NULL;
-  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-    buf[--len] = '\0';
-  return buf;
+  char *v = NULL;
+  return carve_kfile_read (path, &v, err) < 0 ? NULL : v;
 }
 
 static int
 write_in (const char *dir, const char *file, const char *value, carve_error_t *err)
 {
   cleanup_free char *path = carve_path_join (dir, file);
-  return carve_ledger_write_value (path, value, err);
+  return carve_kfile_write (path, value, err);
 }
 
 static bool
@@ -210,7 +205,7 @@ shield_root_tasks (const struct carve_cpuset_env_s *env, const char *serviceos, 
         continue;
       if (carve_procstat_read (env->proc, (pid_t)pid, &st) < 0 || (st.flags & PF_KTHREAD) || st.state == 'Z')
         continue;
-      if (carve_ledger_write_value (to, line, &e) < 0)
+      if (carve_kfile_write (to, line, &e) < 0)
         {
           if (e->status != ESRCH)
             refused++;
@@ -335,7 +330,7 @@ carve_cpuset_v1_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, s
   shield_root_tasks (env, serviceos, warnings);
   /* Last: with the root balancing, its domain would span the owned CPUs
      whatever its children say.  */
-  if (carve_ledger_write_value (slb, "0", err) < 0)
+  if (carve_kfile_write (slb, "0", err) < 0)
     goto fail;
 
   *ret_path = xasprintf ("/%s/%s", CARVE_CPUSET_COMPUTE, name);
@@ -378,7 +373,7 @@ follow_parent (carve_ledger_t l, const char *dir, const char *old, const char *n
           carve_error_release (&e);
           continue;
         }
-      if (carve_ledger_write_value (file, new_cpus, &e) < 0)
+      if (carve_kfile_write (file, new_cpus, &e) < 0)
         {
           carve_strv_append (warnings, e->msg);
           carve_error_release (&e);

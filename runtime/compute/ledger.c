@@ -22,14 +22,16 @@
 #include <yajl/yajl_tree.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/procattr.h"
 #include "spec/emit.h"
+#include "spec/json.h"
 
-CARVE_DEFINE_CLEANUP (yajl_val, yajl_val, yajl_tree_free)
-CARVE_DEFINE_CLEANUP (yajl_gen, yajl_gen, yajl_gen_free)
-
-#define LEDGER_VERSION 1
+/* Version 2 names the partition fields as `carve node` does (cgroup,
+   cpuset, kthreads); version 1 (cgroup_path, cpuset_dir, evict) is still
+   read, so a node upgraded under running compute containers keeps them.  */
+#define LEDGER_VERSION 2
 
 /* --- /proc/PID/stat ------------------------------------------------------- */
 
@@ -97,38 +99,11 @@ live_start_time (const char *proc_root, pid_t pid)
 
 /* --- values ------------------------------------------------------------- */
 
-int
-carve_ledger_write_value (const char *path, const char *value, carve_error_t *err)
-{
-  cleanup_close int fd = -1;
-  const char *data = value[0] ? value : "\n";
-  size_t len = strlen (data);
-  ssize_t r;
-
-  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return carve_make_error (err, errno, "open `%s`", path);
-  do
-    r = write (fd, data, len);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return carve_make_error (err, errno, "write `%s` to `%s`", value, path);
-  if ((size_t)r != len)
-    return carve_make_error (err, EIO, "short write of `%s` to `%s`", value, path);
-  return 0;
-}
-
 static char *
 read_value (const char *path, carve_error_t *err)
 {
-  char *buf = NULL;
-  size_t len = 0;
-
-  if (carve_read_file (path, &buf, &len, err) < 0)
-    return NULL;
-  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-    buf[--len] = '\0';
-  return buf;
+  char *v = NULL;
+  return carve_kfile_read (path, &v, err) < 0 ? NULL : v;
 }
 
 static char *
@@ -328,9 +303,11 @@ get_mask (yajl_val obj, const char *name, carve_cpumask_t *ret)
 }
 
 static int
-load_partition (yajl_val o, struct carve_ledger_partition_s **ret, const char **ret_what)
+load_partition (yajl_val o, uint64_t version, struct carve_ledger_partition_s **ret, const char **ret_what)
 {
   struct carve_ledger_partition_s *p = xzalloc (sizeof (*p));
+  cleanup_free char *kthreads = NULL;
+  bool v1 = version == 1;
   yajl_val hp;
   uint64_t u;
 
@@ -348,12 +325,18 @@ load_partition (yajl_val o, struct carve_ledger_partition_s **ret, const char **
   if (get_u64 (o, "creator_start", &u) < 0)
     goto bad;
   p->creator_start = u;
-  if (get_str (o, "cgroup_path", &p->cgroup_path) < 0 || get_mask (o, "cpus", &p->cpus) < 0
+  if (get_str (o, v1 ? "cgroup_path" : "cgroup", &p->cgroup_path) < 0 || get_mask (o, "cpus", &p->cpus) < 0
       || get_bool (o, "exclusive", &p->exclusive) < 0 || get_bool (o, "load_balance", &p->load_balance) < 0
-      || get_bool (o, "evict", &p->evict) < 0 || get_str (o, "cpuset_dir", &p->cpuset_dir) < 0
-      || get_u64 (o, "memory", &p->memory) < 0 || get_u64 (o, "memory_units", &p->memory_units) < 0
+      || (v1 ? get_bool (o, "evict", &p->evict) : get_str (o, "kthreads", &kthreads)) < 0
+      || get_str (o, v1 ? "cpuset_dir" : "cpuset", &p->cpuset_dir) < 0 || get_u64 (o, "memory", &p->memory) < 0 || get_u64 (o, "memory_units", &p->memory_units) < 0
       || get_mask (o, "memory_nodes", &p->memory_nodes) < 0 || get_u64 (o, "hugepage_size", &p->hugepage_size) < 0)
     goto bad;
+  if (!v1)
+    {
+      if (kthreads == NULL || (strcmp (kthreads, "evict") != 0 && strcmp (kthreads, "keep") != 0))
+        goto bad;
+      p->evict = strcmp (kthreads, "evict") == 0;
+    }
   hp = field (o, "hugepages");
   if (hp && !YAJL_IS_NULL (hp))
     {
@@ -445,7 +428,7 @@ bad:
 static int
 load (carve_ledger_t l, const char *buf, carve_error_t *err)
 {
-  CARVE_CLEANUP (yajl_val) yajl_val tree = NULL;
+  cleanup_yajl_val yajl_val tree = NULL;
   char errbuf[256] = "";
   yajl_val v, parts, sets;
   uint64_t version = 0;
@@ -463,7 +446,7 @@ load (carve_ledger_t l, const char *buf, carve_error_t *err)
     }
   if (!YAJL_IS_OBJECT (tree))
     return corrupt (err, l->path, "not a JSON object");
-  if (get_u64 (tree, "version", &version) < 0 || version != LEDGER_VERSION)
+  if (get_u64 (tree, "version", &version) < 0 || (version != LEDGER_VERSION && version != 1))
     return corrupt (err, l->path, "unknown version");
   v = field (tree, "boot_id");
   boot = v && YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
@@ -481,7 +464,7 @@ load (carve_ledger_t l, const char *buf, carve_error_t *err)
   for (i = 0; i < parts->u.array.len; i++)
     {
       struct carve_ledger_partition_s *p = NULL;
-      if (load_partition (parts->u.array.values[i], &p, &what) < 0)
+      if (load_partition (parts->u.array.values[i], version, &p, &what) < 0)
         {
           drop_all (l);
           return corrupt (err, l->path, what);
@@ -545,22 +528,24 @@ carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err)
 
 /* --- writing ------------------------------------------------------------ */
 
-static void
-gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p)
+void
+carve_ledger_gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p, bool with_creator)
 {
   size_t i;
 
-  yajl_gen_map_open (g);
   carve_spec_gen_key_str_or_null (g, "root", p->root);
   carve_spec_gen_key_str_or_null (g, "id", p->id);
-  carve_spec_gen_key_uint (g, "creator", (uint64_t)p->creator);
-  carve_spec_gen_key_uint (g, "creator_start", p->creator_start);
-  carve_spec_gen_key_str_or_null (g, "cgroup_path", p->cgroup_path);
+  if (with_creator)
+    {
+      carve_spec_gen_key_uint (g, "creator", (uint64_t)p->creator);
+      carve_spec_gen_key_uint (g, "creator_start", p->creator_start);
+    }
+  carve_spec_gen_key_str_or_null (g, "cgroup", p->cgroup_path);
   carve_spec_gen_key_cpumask (g, "cpus", &p->cpus);
   carve_spec_gen_key_bool (g, "exclusive", p->exclusive);
   carve_spec_gen_key_bool (g, "load_balance", p->load_balance);
-  carve_spec_gen_key_bool (g, "evict", p->evict);
-  carve_spec_gen_key_str_or_null (g, "cpuset_dir", p->cpuset_dir);
+  carve_spec_gen_key_str_or_null (g, "kthreads", p->evict ? "evict" : "keep");
+  carve_spec_gen_key_str_or_null (g, "cpuset", p->cpuset_dir);
   carve_spec_gen_key_uint (g, "memory", p->memory);
   carve_spec_gen_key_uint (g, "memory_units", p->memory_units);
   carve_spec_gen_key_cpumask (g, "memory_nodes", &p->memory_nodes);
@@ -575,7 +560,6 @@ gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  yajl_gen_map_close (g);
 }
 
 static void
@@ -605,7 +589,7 @@ gen_setting (yajl_gen g, const struct carve_ledger_setting_s *s)
 int
 carve_ledger_commit (carve_ledger_t l, carve_error_t *err)
 {
-  CARVE_CLEANUP (yajl_gen) yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_yajl_gen yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf = NULL;
   size_t len = 0, i;
 
@@ -618,7 +602,11 @@ carve_ledger_commit (carve_ledger_t l, carve_error_t *err)
   carve_spec_gen_str (g, "partitions");
   yajl_gen_array_open (g);
   for (i = 0; i < l->n_partitions; i++)
-    gen_partition (g, l->partitions[i]);
+    {
+      yajl_gen_map_open (g);
+      carve_ledger_gen_partition (g, l->partitions[i], true);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_array_close (g);
   carve_spec_gen_str (g, "settings");
   yajl_gen_array_open (g);
@@ -745,10 +733,7 @@ carve_ledger_record_affinity (carve_ledger_t l, const char *owner, pid_t pid, ca
   cleanup_free char *path = xasprintf ("/proc/%d", (int)pid);
   struct carve_ledger_setting_s *s;
   unsigned long long start;
-  cpu_set_t *set;
-  size_t size;
   carve_cpumask_t m;
-  int i;
 
   start = live_start_time ("/proc", pid);
   s = carve_ledger_find_setting (l, CARVE_LEDGER_AFFINITY, path);
@@ -766,22 +751,8 @@ carve_ledger_record_affinity (carve_ledger_t l, const char *owner, pid_t pid, ca
           carve_make_error (err, ESRCH, "task %d", (int)pid);
           return NULL;
         }
-      set = CPU_ALLOC (CARVE_CPUMASK_MAX);
-      if (set == NULL)
-        carve_oom ();
-      size = CPU_ALLOC_SIZE (CARVE_CPUMASK_MAX);
-      if (sched_getaffinity (pid, size, set) < 0)
-        {
-          int saved = errno;
-          CPU_FREE (set);
-          carve_make_error (err, saved, "CPU affinity of task %d", (int)pid);
-          return NULL;
-        }
-      carve_cpumask_zero (&m);
-      for (i = 0; i < CARVE_CPUMASK_MAX; i++)
-        if (CPU_ISSET_S (i, size, set))
-          carve_cpumask_set (&m, (unsigned)i);
-      CPU_FREE (set);
+      if (carve_cpu_affinity_get (pid, &m, err) < 0)
+        return NULL;
       s = xzalloc (sizeof (*s));
       s->kind = CARVE_LEDGER_AFFINITY;
       s->path = steal_pointer (&path);
@@ -871,7 +842,7 @@ move_tasks_up (const char *dir)
           for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
             {
               any = true;
-              if (carve_ledger_write_value (to, line, &e) < 0)
+              if (carve_kfile_write (to, line, &e) < 0)
                 carve_error_release (&e);
             }
         }
@@ -926,7 +897,7 @@ restore_one (const struct carve_ledger_setting_s *s, carve_error_t *err)
     case CARVE_LEDGER_FILE:
       if (!carve_path_exists (s->path))
         return 0;
-      return carve_ledger_write_value (s->path, s->original, err);
+      return carve_kfile_write (s->path, s->original, err);
 
     case CARVE_LEDGER_AFFINITY:
       {
@@ -1184,7 +1155,7 @@ carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsigned 
             }
           else
             {
-              w = carve_ledger_write_value (v[i].s->path, v[i].value, &e);
+              w = carve_kfile_write (v[i].s->path, v[i].value, &e);
               if (w < 0 && e->status == ENOENT)
                 {
                   carve_error_release (&e);

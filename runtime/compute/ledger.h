@@ -8,10 +8,10 @@
    restore it.
 
    The file is JSON:
-     { "version": 1, "boot_id": "...",
+     { "version": 2, "boot_id": "...",
        "partitions": [ { "root", "id", "creator", "creator_start",
-                         "cgroup_path", "cpus", "exclusive", "load_balance",
-                         "evict", "cpuset_dir", "memory", "memory_units",
+                         "cgroup", "cpus", "exclusive", "load_balance",
+                         "kthreads", "cpuset", "memory", "memory_units",
                          "memory_nodes", "hugepage_size",
                          "hugepages": [ { "node", "pages" } ] } ],
        "settings": [ { "kind": "file"|"affinity"|"cgroup_dir", "path",
@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include <yajl/yajl_gen.h>
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/cpumask.h"
@@ -193,9 +195,10 @@ enum carve_ledger_pass
 int carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsigned nr_cpus, int passes, bool strict,
                           char ***warnings, carve_error_t *err);
 
-/* Writes VALUE to PATH as sysfs, procfs and cgroup files want it: one
-   write(2), O_TRUNC (regular files in tests), an empty value as "\n".  */
-int carve_ledger_write_value (const char *path, const char *value, carve_error_t *err);
+/* Writes P's fields (not the braces around them) into G, with the names
+   both the ledger file and `carve node --format json` use; WITH_CREATOR
+   adds the creating process, which only the ledger needs.  */
+void carve_ledger_gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p, bool with_creator);
 
 /* /proc/PID/stat: the fields carve needs.  */
 struct carve_procstat_s

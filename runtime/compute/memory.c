@@ -23,6 +23,7 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/fsutil.h"
+#include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/memory-internal.h"
 #include "runtime/compute/sched.h"
@@ -111,7 +112,7 @@ write_u64_file (const char *path, uint64_t v, carve_error_t *err)
 {
   char buf[32];
   snprintf (buf, sizeof (buf), "%" PRIu64, v);
-  return carve_ledger_write_value (path, buf, err);
+  return carve_kfile_write (path, buf, err);
 }
 
 /* The "MemTotal:" line of a meminfo file ("Node 0 MemTotal:  4417748 kB"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/procattr.h"
 
@@ -67,14 +68,8 @@ evicted_cpus (carve_ledger_t l, carve_cpumask_t *ret)
 static char *
 read_trimmed (const char *path, carve_error_t *err)
 {
-  char *buf = NULL;
-  size_t len = 0;
-
-  if (carve_read_file (path, &buf, &len, err) < 0)
-    return NULL;
-  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-    buf[--len] = '\0';
-  return buf;
+  char *v = NULL;
+  return carve_kfile_read (path, &v, err) < 0 ? NULL : v;
 }
 
 /* Records the hex mask file PATH under P when it holds an evicted CPU (or
@@ -302,7 +297,7 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
             }
         }
       else
-        w = carve_ledger_write_value (c->s->path, value, &e);
+        w = carve_kfile_write (c->s->path, value, &e);
       if (w == 0)
         continue;
       {
@@ -325,7 +320,7 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
   if (timer_setting)
     {
       carve_error_t e = NULL;
-      if (carve_ledger_write_value (timer, "1", &e) < 0)
+      if (carve_kfile_write (timer, "1", &e) < 0)
         {
           cleanup_free char *msg = xasprintf ("timer migration: %s", e->msg);
           carve_strv_append (warnings, msg);

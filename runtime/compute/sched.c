@@ -19,6 +19,7 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/fsutil.h"
+#include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/memory-internal.h"
 
@@ -369,7 +370,7 @@ write_runtime (const char *dir, int64_t runtime, carve_error_t *err)
   cleanup_free char *path = carve_path_join (dir, "cpu.rt_runtime_us");
   char buf[32];
   snprintf (buf, sizeof (buf), "%" PRId64, runtime);
-  return carve_ledger_write_value (path, buf, err);
+  return carve_kfile_write (path, buf, err);
 }
 
 int
@@ -493,7 +494,7 @@ carve_sched_refresh (carve_ledger_t l)
           carve_error_t e = NULL;
           int status;
 
-          if (carve_ledger_write_value (s->path, s->original, &e) == 0)
+          if (carve_kfile_write (s->path, s->original, &e) == 0)
             break;
           status = e->status;
           carve_error_release (&e);

@@ -320,7 +320,7 @@ pidfd_signal (const struct carve_state_s *st, int signo, carve_error_t *err)
 {
   cleanup_close int pidfd = -1;
 
-  pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  pidfd = carve_pidfd_open (st->pid);
   if (pidfd < 0)
     {
       if (errno == ESRCH)

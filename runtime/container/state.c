@@ -10,15 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
-
 #include "cleanup.h"
 #include "fsutil.h"
 #include "xalloc.h"
-
-CARVE_DEFINE_CLEANUP (yajl, yajl_val, yajl_tree_free)
-CARVE_DEFINE_CLEANUP (yajl_gen, yajl_gen, yajl_gen_free)
+#include "spec/json.h"
 
 int
 carve_state_validate_id (const char *id, carve_error_t *err)
@@ -86,7 +81,7 @@ gen_integer (yajl_gen g, const char *key, long long value)
 int
 carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t *err)
 {
-  CARVE_CLEANUP (yajl_gen) yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_yajl_gen yajl_gen g = yajl_gen_alloc (NULL);
   cleanup_free char *path = carve_path_join (dir, "state.json");
   const unsigned char *buf;
   size_t len, i;
@@ -134,7 +129,7 @@ int
 carve_state_load (const char *root, const char *id, struct carve_state_s **ret, carve_error_t *err)
 {
   cleanup_free char *dir = NULL, *path = NULL, *buf = NULL;
-  CARVE_CLEANUP (yajl) yajl_val tree = NULL;
+  cleanup_yajl_val yajl_val tree = NULL;
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   const char *ann_path[] = { "annotations", NULL };
   char errbuf[256];

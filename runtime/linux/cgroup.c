@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "kfile.h"
 #include "runtime/linux/cgroup-internal.h"
 #include "spec/spec.h"
 #include "xalloc.h"
@@ -121,23 +122,7 @@ int
 carve_cgroup_write (const char *dir, const char *file, const char *value, carve_error_t *err)
 {
   cleanup_free char *path = carve_path_join (dir, file);
-  cleanup_close int fd = -1;
-  size_t len = strlen (value);
-  ssize_t r;
-
-  /* O_TRUNC as runc: some files (and the fake trees of the unit tests) are
-     regular files.  */
-  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return carve_make_error (err, errno, "open `%s`", path);
-  do
-    r = write (fd, value, len);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return carve_make_error (err, errno, "write `%s` to `%s`", value, path);
-  if ((size_t)r != len)
-    return carve_make_error (err, EIO, "short write of `%s` to `%s`", value, path);
-  return 0;
+  return carve_kfile_write (path, value, err);
 }
 
 int
@@ -157,15 +142,7 @@ int
 carve_cgroup_read (const char *dir, const char *file, char **ret, carve_error_t *err)
 {
   cleanup_free char *path = carve_path_join (dir, file);
-  char *buf = NULL;
-  size_t len = 0;
-
-  if (carve_read_file (path, &buf, &len, err) < 0)
-    return -1;
-  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-    buf[--len] = '\0';
-  *ret = buf;
-  return 0;
+  return carve_kfile_read (path, ret, err);
 }
 
 static int

@@ -33,8 +33,6 @@
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
-CARVE_DEFINE_CLEANUP (mnt_table, struct libmnt_table *, mnt_unref_table)
-CARVE_DEFINE_CLEANUP (mnt_iter, struct libmnt_iter *, mnt_free_iter)
 
 /* --- options ------------------------------------------------------------- */
 

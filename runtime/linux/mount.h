@@ -8,7 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libmount.h>
+
+#include "runtime/base/cleanup.h"
 #include "runtime/base/error.h"
+
+/* libmount's types, whose owner this module is.  */
+CARVE_DEFINE_CLEANUP (mnt_table, struct libmnt_table *, mnt_unref_table)
+CARVE_DEFINE_CLEANUP (mnt_iter, struct libmnt_iter *, mnt_free_iter)
 
 struct carve_spec_mount_s;
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 
 /* sd_notify messages are small; systemd itself accepts up to a page.  */
 #define NOTIFY_MSG_MAX 4096
@@ -192,18 +193,6 @@ notify_host (const char *host_socket, pid_t main_pid, carve_error_t *err)
   return notify_barrier (sock, host_socket, err);
 }
 
-static int
-open_pidfd (pid_t pid)
-{
-#ifdef SYS_pidfd_open
-  return (int)syscall (SYS_pidfd_open, pid, 0);
-#else
-  (void)pid;
-  errno = ENOSYS;
-  return -1;
-#endif
-}
-
 int
 carve_notify_forward_ready (int fd, const char *host_socket, pid_t main_pid, int timeout_ms, carve_error_t *err)
 {
@@ -213,7 +202,7 @@ carve_notify_forward_ready (int fd, const char *host_socket, pid_t main_pid, int
 
   if (main_pid > 0)
     {
-      pidfd = open_pidfd (main_pid);
+      pidfd = carve_pidfd_open (main_pid);
       if (pidfd < 0 && errno == ESRCH)
         return 0;
       /* Without pidfds (before Linux 5.3) the process is polled for.  */

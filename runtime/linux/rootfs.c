@@ -19,7 +19,6 @@
 #include "runtime/linux/mount.h"
 #include "runtime/linux/safepath.h"
 
-CARVE_DEFINE_CLEANUP (mnt_table, struct libmnt_table *, mnt_unref_table)
 
 struct propagation_name_s
 {

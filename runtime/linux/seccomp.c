@@ -23,6 +23,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
+#include "spec/json.h"
 
 /* Older uapi headers; the values are the kernel's ABI.  */
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -37,11 +38,6 @@
 
 /* seccomp(2) compares at most six syscall arguments.  */
 #define CARVE_SECCOMP_MAX_ARGS 6
-
-CARVE_DEFINE_CLEANUP (yajl_gen, yajl_gen, yajl_gen_free)
-#define cleanup_yajl_gen CARVE_CLEANUP (yajl_gen)
-CARVE_DEFINE_CLEANUP (yajl_val, yajl_val, yajl_tree_free)
-#define cleanup_yajl_val CARVE_CLEANUP (yajl_val)
 
 struct carve_seccomp_s
 {

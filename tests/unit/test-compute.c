@@ -20,6 +20,7 @@
 #include "cpumask.h"
 #include "error.h"
 #include "fsutil.h"
+#include "kfile.h"
 #include "runtime/compute/cpus.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/noise.h"
@@ -233,6 +234,42 @@ test_ledger_corrupt_and_reboot (void)
   return 0;
 }
 
+/* A ledger written by carve before version 2 (its own names for the
+   cgroup, the cpuset and kernel-thread eviction) is still read.  */
+static int
+test_ledger_version1 (void)
+{
+  cleanup_free char *dir = make_tmp ();
+  cleanup_free char *path = carve_path_join (dir, "ledger");
+  cleanup_free char *boot = get ("/proc/sys/kernel/random", "boot_id");
+  cleanup_free char *doc = NULL;
+  carve_ledger_t l = NULL;
+  carve_error_t err = NULL;
+  struct carve_ledger_partition_s *p;
+
+  doc = xasprintf ("{ \"version\": 1, \"boot_id\": \"%s\", \"partitions\": [ { \"root\": \"/r\", \"id\": \"a\", "
+                   "\"creator\": 1, \"creator_start\": 2, \"cgroup_path\": \"/a\", \"cpus\": \"1\", "
+                   "\"exclusive\": true, \"evict\": true, \"cpuset_dir\": \"/cs/a\" } ], \"settings\": [] }",
+                   boot);
+  put (dir, "ledger", doc);
+  EXPECT (carve_ledger_open (path, &l, &err) == 0);
+  EXPECT (l->n_partitions == 1);
+  p = l->partitions[0];
+  EXPECT_STR (p->cgroup_path, "/a");
+  EXPECT_STR (p->cpuset_dir, "/cs/a");
+  EXPECT (p->evict && p->exclusive);
+  /* Written back as version 2.  */
+  EXPECT (carve_ledger_commit (l, &err) == 0);
+  carve_ledger_close (l);
+  {
+    cleanup_free char *text = get (dir, "ledger");
+    EXPECT_CONTAINS (text, "\"version\": 2");
+    EXPECT_CONTAINS (text, "\"kthreads\": \"evict\"");
+    EXPECT_CONTAINS (text, "\"cpuset\": \"/cs/a\"");
+  }
+  return 0;
+}
+
 static int
 test_ledger_liveness (void)
 {
@@ -381,8 +418,8 @@ test_ledger_restore (void)
     EXPECT (unlink (gone) == 0);
   }
   EXPECT (carve_ledger_commit (l, &err) == 0);
-  EXPECT (carve_ledger_write_value (knob, "changed", &err) == 0);
-  EXPECT (carve_ledger_write_value (empty, "0-3", &err) == 0);
+  EXPECT (carve_kfile_write (knob, "changed", &err) == 0);
+  EXPECT (carve_kfile_write (empty, "0-3", &err) == 0);
 
   carve_ledger_remove (l, p);
   EXPECT (carve_ledger_has_unused (l));
@@ -938,7 +975,7 @@ test_noise (void)
   return 0;
 }
 
-UNIT_MAIN (UNIT_CASE (test_ledger_roundtrip), UNIT_CASE (test_ledger_corrupt_and_reboot),
+UNIT_MAIN (UNIT_CASE (test_ledger_roundtrip), UNIT_CASE (test_ledger_corrupt_and_reboot), UNIT_CASE (test_ledger_version1),
            UNIT_CASE (test_ledger_liveness), UNIT_CASE (test_ledger_concurrent_claims), UNIT_CASE (test_ledger_restore),
            UNIT_CASE (test_ledger_affinity), UNIT_CASE (test_ledger_derived), UNIT_CASE (test_topology_pick),
            UNIT_CASE (test_cpuset_v1), UNIT_CASE (test_cpuset_v1_refuses_busy), UNIT_CASE (test_cpuset_v2),
