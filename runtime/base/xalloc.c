@@ -128,3 +128,43 @@ carve_strv_append (char ***v, const char *s)
   (*v)[n] = xstrdup (s);
   (*v)[n + 1] = NULL;
 }
+
+bool
+carve_strv_contains (char *const *v, const char *s)
+{
+  for (; v && *v; v++)
+    if (strcmp (*v, s) == 0)
+      return true;
+  return false;
+}
+
+char **
+carve_strv_split (const char *s, const char *seps)
+{
+  char *copy = xstrdup (s);
+  char **v = xzalloc (sizeof (char *));
+  char *save = NULL, *tok;
+
+  for (tok = strtok_r (copy, seps, &save); tok; tok = strtok_r (NULL, seps, &save))
+    carve_strv_append (&v, tok);
+  free (copy);
+  return v;
+}
+
+char *
+carve_strv_join (char *const *v, const char *sep)
+{
+  size_t len = 1, i;
+  char *ret;
+
+  for (i = 0; v && v[i]; i++)
+    len += strlen (v[i]) + strlen (sep);
+  ret = xzalloc (len);
+  for (i = 0; v && v[i]; i++)
+    {
+      if (i > 0)
+        strcat (ret, sep);
+      strcat (ret, v[i]);
+    }
+  return ret;
+}

@@ -2,6 +2,7 @@
 #ifndef CARVE_BASE_XALLOC_H
 #define CARVE_BASE_XALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 __attribute__ ((noreturn)) void carve_oom (void);
@@ -19,5 +20,10 @@ char **carve_strv_dup (char *const *v);
 void carve_strv_free (char **v);
 /* Appends a copy of S to *V (which may be NULL).  */
 void carve_strv_append (char ***v, const char *s);
+bool carve_strv_contains (char *const *v, const char *s);
+/* Splits S at any of SEPS, dropping empty fields; never NULL.  */
+char **carve_strv_split (const char *s, const char *seps);
+/* V joined with SEP ("" for an empty or NULL V).  */
+char *carve_strv_join (char *const *v, const char *sep);
 
 #endif

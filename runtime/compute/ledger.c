@@ -24,7 +24,7 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
-#include "runtime/linux/procattr.h"
+#include "runtime/linux/affinity.h"
 #include "spec/emit.h"
 #include "spec/json.h"
 

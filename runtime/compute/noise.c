@@ -13,7 +13,7 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
-#include "runtime/linux/procattr.h"
+#include "runtime/linux/affinity.h"
 
 /* include/linux/sched.h */
 #define PF_KTHREAD 0x00200000UL

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,12 @@
 #include "runtime/linux/mempolicy.h"
 #include "runtime/linux/mount.h"
 #include "runtime/linux/namespaces.h"
+#include "runtime/linux/affinity.h"
+#include "runtime/linux/fds.h"
+#include "runtime/linux/keyring.h"
+#include "runtime/linux/lsm.h"
 #include "runtime/linux/procattr.h"
+#include "runtime/linux/scheduler.h"
 #include "runtime/linux/rlimits.h"
 #include "runtime/linux/rootfs.h"
 #include "runtime/linux/safepath.h"

@@ -64,6 +64,26 @@ struct carve_cgroup_ops_s
 extern const struct carve_cgroup_ops_s carve_cgroup_ops_v1;
 extern const struct carve_cgroup_ops_s carve_cgroup_ops_v2;
 
+/* Shared by cgroup-layout.c and cgroup.c.  */
+
+/* Normalises PATH to an absolute path without "." and "..", as runc's
+   CleanPath: ".." never climbs above the root, so a relative cgroupsPath
+   cannot escape the cgroup it is relative to.  */
+char *carve_cgroup_clean_path (const char *path);
+/* A "/" B, cleaned.  */
+char *carve_cgroup_join_path (const char *a, const char *b);
+/* The index in LAYOUT->hierarchies of the one holding CONTROLLER, -1.  */
+int carve_cgroup_layout_index (carve_cgroup_layout_t l, const char *controller);
+/* A cgroup object with no path yet (rels[] to fill, then
+   carve_cgroup_finish sets dirs[] and path).  */
+carve_cgroup_t carve_cgroup_new (carve_cgroup_layout_t l);
+void carve_cgroup_finish (carve_cgroup_t cg);
+/* The cgroup object of carve_cgroup_resolve (nothing created).  */
+int carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id,
+                                 bool systemd, carve_cgroup_t *ret, carve_error_t *err);
+/* The backend of hierarchy H.  */
+const struct carve_cgroup_ops_s *carve_cgroup_ops_of (const struct carve_cgroup_hierarchy_s *h);
+
 /* Helpers shared by the backends (cgroup.c).  */
 
 /* Writes VALUE to DIR/FILE with one write(2), O_TRUNC as cgroup files want;

@@ -1,7 +1,9 @@
-/* Control groups: layout detection, path resolution and the operations
-   common to every layout.  The controller-specific work is done by the
+/* Control groups, the operations half: creating a container's cgroup on
+   every hierarchy, entering it, its files, limits, statistics, freezing,
+   killing and removing it.  The controller-specific work is done by the
    backend of the hierarchy that holds the controller (cgroup-v1.c,
-   cgroup-v2.c), so on a hybrid node v1 and v2 operations mix in one call.  */
+   cgroup-v2.c), so on a hybrid node v1 and v2 operations mix in one call.
+   Where the cgroup is comes from cgroup-layout.c.  */
 #include <config.h>
 #include "runtime/linux/cgroup.h"
 
@@ -32,90 +34,6 @@ sleep_ms (long ms)
   struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
   while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
     ;
-}
-
-static bool
-strv_contains (char *const *v, const char *s)
-{
-  for (; v && *v; v++)
-    if (strcmp (*v, s) == 0)
-      return true;
-  return false;
-}
-
-/* Splits S at any of SEPS, dropping empty fields.  */
-static char **
-split (const char *s, const char *seps)
-{
-  cleanup_free char *copy = xstrdup (s);
-  char **v = xzalloc (sizeof (char *));
-  char *save = NULL, *tok;
-
-  for (tok = strtok_r (copy, seps, &save); tok; tok = strtok_r (NULL, seps, &save))
-    carve_strv_append (&v, tok);
-  return v;
-}
-
-/* Undoes the octal escapes of /proc/self/mountinfo (\040 for a space).  */
-static char *
-unescape_mountinfo (const char *s)
-{
-  char *out = xmalloc (strlen (s) + 1), *o = out;
-
-  while (*s)
-    {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
-        {
-          *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-          s += 4;
-        }
-      else
-        *o++ = *s++;
-    }
-  *o = '\0';
-  return out;
-}
-
-/* Normalises PATH to an absolute path without "." and "..", as runc's
-   CleanPath: ".." never climbs above the root, so a relative cgroupsPath
-   cannot escape the cgroup it is relative to.  */
-static char *
-clean_path (const char *path)
-{
-  cleanup_strv char **parts = split (path, "/");
-  char **out = xzalloc (sizeof (char *) * (carve_strv_length (parts) + 1));
-  size_t n = 0, i, len = 1;
-  char *ret, *p;
-
-  for (i = 0; parts[i]; i++)
-    {
-      if (strcmp (parts[i], ".") == 0)
-        continue;
-      if (strcmp (parts[i], "..") == 0)
-        {
-          if (n > 0)
-            n--;
-          continue;
-        }
-      out[n++] = parts[i];
-    }
-  for (i = 0; i < n; i++)
-    len += strlen (out[i]) + 1;
-  ret = p = xmalloc (len + 1);
-  *p = '\0';
-  for (i = 0; i < n; i++)
-    p += sprintf (p, "/%s", out[i]);
-  if (n == 0)
-    strcpy (ret, "/");
-  free (out);
-  return ret;
-}
-
-static char *
-join_cgroup (const char *a, const char *b)
-{
-  cleanup_free char *j = xasprintf ("%s/%s", a, b);
-  return clean_path (j);
 }
 
 int
@@ -271,632 +189,8 @@ carve_cgroup_blkio_add (struct carve_cgroup_blkio_list_s *l, uint64_t major, uin
   e->value = value;
 }
 
-/* --- layout detection ---------------------------------------------------- */
-
-/* Controllers of v1 that are known even when /proc/cgroups is missing.  */
-static const char *const known_v1_controllers[]
-    = { "cpuset",     "cpu",      "cpuacct", "blkio", "memory", "devices", "freezer", "net_cls",
-        "perf_event", "net_prio", "hugetlb", "pids",  "rdma",   "misc",    NULL };
-
-struct proc_cgroup_s
-{
-  char *name;
-  int hierarchy;
-  bool enabled;
-};
-
-static void
-hierarchy_release (struct carve_cgroup_hierarchy_s *h)
-{
-  free (h->mount);
-  free (h->key);
-  carve_strv_free (h->controllers);
-}
-
-void
-carve_cgroup_layout_free (carve_cgroup_layout_t layout)
-{
-  size_t i;
-
-  if (layout == NULL)
-    return;
-  if (layout->refs > 1)
-    {
-      layout->refs--;
-      return;
-    }
-  for (i = 0; i < layout->n_hierarchies; i++)
-    hierarchy_release (&layout->hierarchies[i]);
-  free (layout->hierarchies);
-  free (layout->root_prefix);
-  free (layout->self_cgroup);
-  free (layout);
-}
-
-static int
-read_proc_cgroups (const char *path, struct proc_cgroup_s **ret, size_t *ret_n, carve_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  struct proc_cgroup_s *v = NULL;
-  size_t n = 0;
-  char *line, *save = NULL;
-
-  if (carve_read_file (path, &buf, NULL, err) < 0)
-    {
-      /* Kernels built without cgroup v1 have no /proc/cgroups.  */
-      if ((*err)->status == ENOENT)
-        {
-          carve_error_release (err);
-          *ret = NULL;
-          *ret_n = 0;
-          return 0;
-        }
-      return -1;
-    }
-  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char name[64];
-      int hier, num, enabled;
-
-      if (line[0] == '#')
-        continue;
-      if (sscanf (line, "%63s %d %d %d", name, &hier, &num, &enabled) != 4)
-        {
-          free (v);
-          return carve_make_error (err, EINVAL, "parse `%s`: bad line `%s`", path, line);
-        }
-      v = xrealloc (v, sizeof (*v) * (n + 1));
-      v[n].name = xstrdup (name);
-      v[n].hierarchy = hier;
-      v[n].enabled = enabled != 0;
-      n++;
-    }
-  *ret = v;
-  *ret_n = n;
-  return 0;
-}
-
-static const struct proc_cgroup_s *
-proc_cgroup_find (const struct proc_cgroup_s *v, size_t n, const char *name)
-{
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (strcmp (v[i].name, name) == 0)
-      return &v[i];
-  return NULL;
-}
-
-static bool
-is_v1_controller (const struct proc_cgroup_s *pc, size_t n_pc, const char *opt)
-{
-  size_t i;
-
-  if (n_pc > 0)
-    return proc_cgroup_find (pc, n_pc, opt) != NULL;
-  for (i = 0; known_v1_controllers[i]; i++)
-    if (strcmp (known_v1_controllers[i], opt) == 0)
-      return true;
-  return false;
-}
-
-static char *
-strv_join (char *const *v, const char *sep)
-{
-  size_t len = 1, i;
-  char *ret;
-
-  for (i = 0; v && v[i]; i++)
-    len += strlen (v[i]) + strlen (sep);
-  ret = xzalloc (len);
-  for (i = 0; v && v[i]; i++)
-    {
-      if (i > 0)
-        strcat (ret, sep);
-      strcat (ret, v[i]);
-    }
-  return ret;
-}
-
-static void
-layout_add (struct carve_cgroup_layout_s *l, struct carve_cgroup_hierarchy_s *h)
-{
-  l->hierarchies = xrealloc (l->hierarchies, sizeof (*h) * (l->n_hierarchies + 1));
-  l->hierarchies[l->n_hierarchies++] = *h;
-}
-
-int
-carve_cgroup_layout_detect (const char *mountinfo_path, const char *proc_cgroups_path, const char *root_prefix,
-                            carve_cgroup_layout_t *ret, carve_error_t *err)
-{
-  cleanup_cgroup_layout carve_cgroup_layout_t l = NULL;
-  cleanup_free char *buf = NULL;
-  struct proc_cgroup_s *pc = NULL;
-  size_t n_pc = 0, i;
-  char *line, *save = NULL;
-  bool any_v1 = false;
-  int r = 0;
-
-  if (read_proc_cgroups (proc_cgroups_path, &pc, &n_pc, err) < 0)
-    return carve_error_wrap (err, "detect cgroup layout");
-  if (carve_read_file (mountinfo_path, &buf, NULL, err) < 0)
-    {
-      r = carve_error_wrap (err, "detect cgroup layout");
-      goto out;
-    }
-
-  l = xzalloc (sizeof (*l));
-  l->refs = 1;
-  l->v2_index = -1;
-  l->root_prefix = xstrdup (root_prefix ? root_prefix : "");
-  if (l->root_prefix[0] != '\0')
-    {
-      cleanup_free char *p = xasprintf ("%s/proc/self/cgroup", l->root_prefix);
-      l->self_cgroup = carve_path_exists (p) ? steal_pointer (&p) : xstrdup ("/proc/self/cgroup");
-    }
-  else
-    l->self_cgroup = xstrdup ("/proc/self/cgroup");
-
-  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      cleanup_strv char **f = split (line, " ");
-      struct carve_cgroup_hierarchy_s h = { 0 };
-      size_t nf = carve_strv_length (f), sep;
-      cleanup_free char *mnt = NULL;
-
-      for (sep = 6; sep < nf && strcmp (f[sep], "-") != 0; sep++)
-        ;
-      if (sep + 1 >= nf)
-        continue;
-      if (strcmp (f[sep + 1], "cgroup") != 0 && strcmp (f[sep + 1], "cgroup2") != 0)
-        continue;
-      mnt = unescape_mountinfo (f[4]);
-      h.mount = xasprintf ("%s%s", l->root_prefix, mnt);
-
-      if (strcmp (f[sep + 1], "cgroup2") == 0)
-        {
-          cleanup_free char *ctrl = NULL;
-          carve_error_t ignored = NULL;
-
-          if (l->v2_index >= 0)
-            {
-              free (h.mount);
-              continue;
-            }
-          h.v2 = true;
-          h.key = xstrdup ("");
-          if (carve_cgroup_read (h.mount, "cgroup.controllers", &ctrl, &ignored) < 0)
-            {
-              carve_error_release (&ignored);
-              h.controllers = xzalloc (sizeof (char *));
-            }
-          else
-            h.controllers = split (ctrl, " \n");
-          l->v2_index = (int)l->n_hierarchies;
-          layout_add (l, &h);
-        }
-      else
-        {
-          cleanup_strv char **opts = sep + 3 < nf ? split (f[sep + 3], ",") : xzalloc (sizeof (char *));
-          bool dup = false;
-          size_t k;
-
-          h.controllers = xzalloc (sizeof (char *));
-          for (k = 0; opts[k]; k++)
-            if (strncmp (opts[k], "name=", 5) == 0 || is_v1_controller (pc, n_pc, opts[k]))
-              carve_strv_append (&h.controllers, opts[k]);
-          if (h.controllers[0] == NULL)
-            {
-              hierarchy_release (&h);
-              continue;
-            }
-          h.key = strv_join (h.controllers, ",");
-          /* The same hierarchy bind-mounted twice: keep the first.  */
-          for (k = 0; k < l->n_hierarchies; k++)
-            if (!l->hierarchies[k].v2 && strcmp (l->hierarchies[k].key, h.key) == 0)
-              dup = true;
-          if (dup)
-            {
-              hierarchy_release (&h);
-              continue;
-            }
-          for (k = 0; h.controllers[k]; k++)
-            {
-              const struct proc_cgroup_s *p = proc_cgroup_find (pc, n_pc, h.controllers[k]);
-              if (p && p->hierarchy > 0)
-                h.id = p->hierarchy;
-            }
-          if (strncmp (h.controllers[0], "name=", 5) != 0)
-            any_v1 = true;
-          layout_add (l, &h);
-        }
-    }
-
-  if (l->n_hierarchies == 0)
-    {
-      r = carve_make_error (err, ENOENT, "detect cgroup layout: no cgroup filesystem in `%s`", mountinfo_path);
-      goto out;
-    }
-  if (l->v2_index < 0)
-    l->mode = CARVE_CGROUP_MODE_V1;
-  else if (any_v1)
-    l->mode = CARVE_CGROUP_MODE_HYBRID;
-  else
-    l->mode = CARVE_CGROUP_MODE_V2;
-
-  /* Pure v2: named v1 hierarchies (name=systemd left over) are not ours to
-     manage.  */
-  if (l->mode == CARVE_CGROUP_MODE_V2 && l->n_hierarchies > 1)
-    {
-      struct carve_cgroup_hierarchy_s v2 = l->hierarchies[l->v2_index];
-      for (i = 0; i < l->n_hierarchies; i++)
-        if ((int)i != l->v2_index)
-          hierarchy_release (&l->hierarchies[i]);
-      l->hierarchies[0] = v2;
-      l->n_hierarchies = 1;
-      l->v2_index = 0;
-    }
-  *ret = steal_pointer (&l);
-
-out:
-  for (i = 0; i < n_pc; i++)
-    free (pc[i].name);
-  free (pc);
-  return r;
-}
-
-int
-carve_cgroup_layout_detect_host (carve_cgroup_layout_t *ret, carve_error_t *err)
-{
-  return carve_cgroup_layout_detect ("/proc/self/mountinfo", "/proc/cgroups", NULL, ret, err);
-}
-
-static const char *
-v2_name (const char *controller)
-{
-  if (strcmp (controller, "blkio") == 0)
-    return "io";
-  if (strcmp (controller, "cpuacct") == 0)
-    return "cpu";
-  return controller;
-}
-
-static int
-layout_find_index (carve_cgroup_layout_t l, const char *controller)
-{
-  const char *v1n = strcmp (controller, "io") == 0 ? "blkio" : controller;
-  const char *v2n;
-  size_t i;
-
-  for (i = 0; i < l->n_hierarchies; i++)
-    if (!l->hierarchies[i].v2 && strv_contains (l->hierarchies[i].controllers, v1n))
-      return (int)i;
-  if (l->v2_index < 0)
-    return -1;
-  v2n = v2_name (controller);
-  /* Device control (eBPF) and the freezer are core features of cgroup2.  */
-  if (strcmp (v2n, "devices") == 0 || strcmp (v2n, "freezer") == 0
-      || strv_contains (l->hierarchies[l->v2_index].controllers, v2n))
-    return l->v2_index;
-  return -1;
-}
-
-const struct carve_cgroup_hierarchy_s *
-carve_cgroup_layout_find (carve_cgroup_layout_t layout, const char *controller)
-{
-  int i = layout_find_index (layout, controller);
-  return i < 0 ? NULL : &layout->hierarchies[i];
-}
-
-/* --- path resolution ----------------------------------------------------- */
-
-int
-carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, char **ret, carve_error_t *err)
-{
-  cleanup_free char *def = NULL, *slice_path = NULL;
-  cleanup_strv char **parts = NULL;
-  const char *spec = cgroups_path, *slice, *prefix, *name;
-  const char *colon1, *colon2;
-  cleanup_free char *s = NULL, *p = NULL, *n = NULL;
-  const char *dash;
-
-  if (spec == NULL || spec[0] == '\0')
-    spec = def = xasprintf (":carve:%s", container_id);
-  colon1 = strchr (spec, ':');
-  colon2 = colon1 ? strchr (colon1 + 1, ':') : NULL;
-  if (colon1 == NULL || colon2 == NULL || strchr (colon2 + 1, ':') != NULL)
-    return carve_make_error (
-        err, EINVAL, "linux.cgroupsPath: `%s` is not of the form `slice:prefix:name` that --systemd-cgroup needs",
-        spec);
-  s = xstrndup (spec, (size_t)(colon1 - spec));
-  p = xstrndup (colon1 + 1, (size_t)(colon2 - colon1 - 1));
-  n = xstrdup (colon2 + 1);
-  slice = s[0] ? s : "system.slice";
-  prefix = p;
-  name = n[0] ? n : container_id;
-  if (strchr (slice, '/') || strchr (prefix, '/') || strchr (name, '/'))
-    return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s`: a systemd unit name cannot hold `/`", spec);
-  if (strlen (slice) < 7 || strcmp (slice + strlen (slice) - 6, ".slice") != 0)
-    return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s` is not a slice name", slice);
-
-  /* systemd nests a-b-c.slice as /a.slice/a-b.slice/a-b-c.slice; -.slice is
-     the root slice.  */
-  slice_path = xstrdup ("");
-  if (strcmp (slice, "-.slice") != 0)
-    for (dash = slice;; dash++)
-      {
-        if (*dash == '-' || *dash == '.')
-          {
-            char *next;
-            if (dash == slice || (*dash == '-' && dash[1] == '.'))
-              return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s` is not a valid slice name", slice);
-            next = xasprintf ("%s/%.*s.slice", slice_path, (int)(dash - slice), slice);
-            free (slice_path);
-            slice_path = next;
-            if (*dash == '.')
-              break;
-          }
-      }
-  if (prefix[0])
-    *ret = xasprintf ("%s/%s-%s.scope", slice_path, prefix, name);
-  else
-    *ret = xasprintf ("%s/%s", slice_path, name);
-  return 0;
-}
-
-/* carve's own cgroup on hierarchy H, from /proc/self/cgroup.  */
-static char *
-own_cgroup (carve_cgroup_layout_t l, const struct carve_cgroup_hierarchy_s *h)
-{
-  cleanup_free char *buf = NULL;
-  carve_error_t ignored = NULL;
-  char *line, *save = NULL;
-
-  if (carve_read_file (l->self_cgroup, &buf, NULL, &ignored) < 0)
-    {
-      carve_error_release (&ignored);
-      return xstrdup ("/");
-    }
-  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      cleanup_free char *ctrls = NULL;
-      cleanup_strv char **v = NULL;
-      size_t k;
-
-      if (c2 == NULL)
-        continue;
-      ctrls = xstrndup (c1 + 1, (size_t)(c2 - c1 - 1));
-      if (h->v2)
-        {
-          if (ctrls[0] == '\0')
-            return clean_path (c2 + 1);
-          continue;
-        }
-      v = split (ctrls, ",");
-      for (k = 0; v[k]; k++)
-        if (strv_contains (h->controllers, v[k]))
-          return clean_path (c2 + 1);
-    }
-  return xstrdup ("/");
-}
-
-static carve_cgroup_t
-cgroup_new (carve_cgroup_layout_t l)
-{
-  carve_cgroup_t cg = xzalloc (sizeof (*cg));
-
-  l->refs++;
-  cg->layout = l;
-  cg->rels = xcalloc (l->n_hierarchies + 1, sizeof (char *));
-  cg->dirs = xcalloc (l->n_hierarchies + 1, sizeof (char *));
-  return cg;
-}
-
-void
-carve_cgroup_free (carve_cgroup_t cg)
-{
-  size_t i;
-
-  if (cg == NULL)
-    return;
-  for (i = 0; i < cg->layout->n_hierarchies; i++)
-    {
-      free (cg->rels[i]);
-      free (cg->dirs[i]);
-    }
-  free (cg->rels);
-  free (cg->dirs);
-  free (cg->path);
-  free (cg->name);
-  carve_cgroup_layout_free (cg->layout);
-  free (cg);
-}
-
-/* Sets dirs[] and path from rels[].  */
-static void
-cgroup_finish (carve_cgroup_t cg)
-{
-  carve_cgroup_layout_t l = cg->layout;
-  const char *first = NULL;
-  bool same = true;
-  size_t i;
-
-  for (i = 0; i < l->n_hierarchies; i++)
-    {
-      if (cg->rels[i] == NULL)
-        continue;
-      cg->dirs[i] = strcmp (cg->rels[i], "/") == 0 ? xstrdup (l->hierarchies[i].mount)
-                                                   : xasprintf ("%s%s", l->hierarchies[i].mount, cg->rels[i]);
-      if (first == NULL)
-        first = cg->rels[i];
-      else if (strcmp (first, cg->rels[i]) != 0)
-        same = false;
-    }
-  if (same)
-    cg->path = xstrdup (first ? first : "/");
-  else
-    {
-      cg->path = xstrdup ("");
-      for (i = 0; i < l->n_hierarchies; i++)
-        {
-          char *next;
-          if (cg->rels[i] == NULL)
-            continue;
-          next = xasprintf ("%s%s%s:%s", cg->path, cg->path[0] ? "\n" : "", l->hierarchies[i].key, cg->rels[i]);
-          free (cg->path);
-          cg->path = next;
-        }
-    }
-}
-
-static bool
-systemd_running (carve_cgroup_layout_t l)
-{
-  cleanup_free char *p = xasprintf ("%s/run/systemd/system", l->root_prefix);
-  struct stat st;
-  return lstat (p, &st) == 0 && S_ISDIR (st.st_mode);
-}
-
-static int
-resolve (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id, bool systemd, carve_cgroup_t *ret,
-         carve_error_t *err)
-{
-  cleanup_cgroup carve_cgroup_t cg = NULL;
-  cleanup_free char *sd = NULL;
-  const char *path = cgroups_path;
-  size_t i;
-
-  if (cgroups_path && strchr (cgroups_path, '\n'))
-    return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s` holds a newline", cgroups_path);
-  if (systemd)
-    {
-      if (carve_cgroup_systemd_path (cgroups_path, container_id, &sd, err) < 0)
-        return -1;
-      if (!systemd_running (l))
-        return carve_make_error (err, ENOTSUP,
-                                 "--systemd-cgroup: systemd is not running on this node (no /run/systemd/system), "
-                                 "so cgroupsPath `%s` cannot be placed by it; use the cgroupfs driver",
-                                 cgroups_path ? cgroups_path : "");
-      /* carve places the unit's cgroup itself where systemd would.  */
-      path = sd;
-    }
-  else if (path == NULL || path[0] == '\0')
-    {
-      if (container_id == NULL || container_id[0] == '\0')
-        return carve_make_error (err, EINVAL, "cgroup: neither a cgroupsPath nor a container id");
-      path = container_id;
-    }
-
-  cg = cgroup_new (l);
-  for (i = 0; i < l->n_hierarchies; i++)
-    {
-      if (path[0] == '/')
-        cg->rels[i] = clean_path (path);
-      else
-        {
-          cleanup_free char *own = own_cgroup (l, &l->hierarchies[i]);
-          cg->rels[i] = join_cgroup (own, path);
-        }
-    }
-  cgroup_finish (cg);
-  *ret = steal_pointer (&cg);
-  return 0;
-}
-
-int
-carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
-                      char **ret_path, carve_error_t *err)
-{
-  cleanup_cgroup carve_cgroup_t cg = NULL;
-
-  if (resolve (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
-    return -1;
-  *ret_path = xstrdup (cg->path);
-  return 0;
-}
-
-int
-carve_cgroup_open (carve_cgroup_layout_t layout, const char *resolved_path, carve_cgroup_t *ret, carve_error_t *err)
-{
-  cleanup_cgroup carve_cgroup_t cg = NULL;
-  size_t i;
-
-  if (resolved_path == NULL || resolved_path[0] == '\0')
-    return carve_make_error (err, EINVAL, "open cgroup: empty path");
-  cg = cgroup_new (layout);
-  if (resolved_path[0] == '/')
-    {
-      for (i = 0; i < layout->n_hierarchies; i++)
-        cg->rels[i] = clean_path (resolved_path);
-    }
-  else
-    {
-      cleanup_strv char **lines = split (resolved_path, "\n");
-      size_t k;
-
-      for (k = 0; lines[k]; k++)
-        {
-          /* The path starts at the first ":/" (a key holds no '/').  */
-          char *colon = strstr (lines[k], ":/");
-          bool found = false;
-
-          if (colon == NULL)
-            return carve_make_error (err, EINVAL, "open cgroup: bad path line `%s`", lines[k]);
-          *colon = '\0';
-          for (i = 0; i < layout->n_hierarchies; i++)
-            if (strcmp (layout->hierarchies[i].key, lines[k]) == 0)
-              {
-                free (cg->rels[i]);
-                cg->rels[i] = clean_path (colon + 1);
-                found = true;
-              }
-          /* A hierarchy that is gone since create is not ours to manage.  */
-          (void)found;
-        }
-    }
-  cgroup_finish (cg);
-  *ret = steal_pointer (&cg);
-  return 0;
-}
-
-const char *
-carve_cgroup_path (carve_cgroup_t cg)
-{
-  return cg->path;
-}
-
-const char *
-carve_cgroup_name (carve_cgroup_t cg)
-{
-  cleanup_strv char **lines = split (cg->path, "\n");
-  cleanup_strv char **seen = xzalloc (sizeof (char *));
-  size_t k;
-
-  for (k = 0; lines[k]; k++)
-    {
-      /* "KEY:/path" (a key holds no '/'), or the plain path.  */
-      const char *p = lines[k][0] == '/' ? lines[k] : strstr (lines[k], ":/");
-      if (p == NULL)
-        p = lines[k];
-      else if (*p == ':')
-        p++;
-      if (!strv_contains (seen, p))
-        carve_strv_append (&seen, p);
-    }
-  free (cg->name);
-  cg->name = strv_join (seen, ", ");
-  return cg->name;
-}
-
-const char *
-carve_cgroup_dir (carve_cgroup_t cg, const char *controller)
-{
-  int i = layout_find_index (cg->layout, controller);
-  return i < 0 ? NULL : cg->dirs[i];
-}
-
-static const struct carve_cgroup_ops_s *
-ops_of (const struct carve_cgroup_hierarchy_s *h)
+const struct carve_cgroup_ops_s *
+carve_cgroup_ops_of (const struct carve_cgroup_hierarchy_s *h)
 {
   return h->v2 ? &carve_cgroup_ops_v2 : &carve_cgroup_ops_v1;
 }
@@ -919,7 +213,7 @@ enable_subtree (const char *dir)
       carve_error_release (&e);
       return;
     }
-  v = split (avail, " ");
+  v = carve_strv_split (avail, " ");
   for (k = 0; v[k]; k++)
     {
       cleanup_free char *c = xasprintf ("+%s", v[k]);
@@ -933,7 +227,7 @@ enable_subtree (const char *dir)
 static int
 make_dirs (const struct carve_cgroup_hierarchy_s *h, const char *rel, char **ret_top, carve_error_t *err)
 {
-  cleanup_strv char **parts = split (rel, "/");
+  cleanup_strv char **parts = carve_strv_split (rel, "/");
   cleanup_free char *cur = xstrdup (h->mount);
   char *top = NULL;
   size_t k;
@@ -958,7 +252,7 @@ make_dirs (const struct carve_cgroup_hierarchy_s *h, const char *rel, char **ret
         }
       else if (top == NULL)
         top = xstrdup (next);
-      if (ops_of (h)->prepare_dir && ops_of (h)->prepare_dir (h, cur, next, err) < 0)
+      if (carve_cgroup_ops_of (h)->prepare_dir && carve_cgroup_ops_of (h)->prepare_dir (h, cur, next, err) < 0)
         {
           *ret_top = top;
           free (next);
@@ -1006,7 +300,7 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
   size_t i, n = layout->n_hierarchies;
   int r = 0;
 
-  if (resolve (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
+  if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
     return -1;
 
   tops = xcalloc (n + 1, sizeof (char *));
@@ -1049,7 +343,7 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
       if (colon)
         {
           cleanup_free char *ctrls = xstrndup (sub, (size_t)(colon - sub));
-          only = split (ctrls, ",");
+          only = carve_strv_split (ctrls, ",");
           sub = colon + 1;
         }
     }
@@ -1066,13 +360,13 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
           size_t k;
           use_sub = false;
           for (k = 0; only[k]; k++)
-            if (layout_find_index (l, only[k]) == (int)i)
+            if (carve_cgroup_layout_index (l, only[k]) == (int)i)
               use_sub = true;
         }
       if (use_sub)
         {
-          cleanup_free char *clean = clean_path (sub);
-          cleanup_free char *rel = join_cgroup (cg->rels[i], clean);
+          cleanup_free char *clean = carve_cgroup_clean_path (sub);
+          cleanup_free char *rel = carve_cgroup_join_path (cg->rels[i], clean);
           cleanup_free char *top = NULL;
 
           if (make_dirs (h, rel, &top, err) < 0)
@@ -1189,13 +483,13 @@ carve_cgroup_pids (carve_cgroup_t cg, pid_t **ret, size_t *ret_n, carve_error_t 
 int
 carve_cgroup_freeze (carve_cgroup_t cg, bool frozen, carve_error_t *err)
 {
-  int i = layout_find_index (cg->layout, "freezer");
+  int i = carve_cgroup_layout_index (cg->layout, "freezer");
   const struct carve_cgroup_ops_s *ops;
 
   if (i < 0 || cg->dirs[i] == NULL)
     return carve_make_error (err, ENOTSUP, "%s cgroup `%s`: no freezer on this node", frozen ? "freeze" : "thaw",
                              carve_cgroup_name (cg));
-  ops = ops_of (&cg->layout->hierarchies[i]);
+  ops = carve_cgroup_ops_of (&cg->layout->hierarchies[i]);
   if (ops->freeze (cg->dirs[i], frozen, err) < 0)
     return carve_error_wrap (err, "%s cgroup `%s`", frozen ? "freeze" : "thaw", carve_cgroup_name (cg));
   return 0;
@@ -1204,14 +498,14 @@ carve_cgroup_freeze (carve_cgroup_t cg, bool frozen, carve_error_t *err)
 int
 carve_cgroup_is_frozen (carve_cgroup_t cg, bool *ret, carve_error_t *err)
 {
-  int i = layout_find_index (cg->layout, "freezer");
+  int i = carve_cgroup_layout_index (cg->layout, "freezer");
 
   if (i < 0 || cg->dirs[i] == NULL)
     {
       *ret = false;
       return 0;
     }
-  if (ops_of (&cg->layout->hierarchies[i])->is_frozen (cg->dirs[i], ret, err) < 0)
+  if (carve_cgroup_ops_of (&cg->layout->hierarchies[i])->is_frozen (cg->dirs[i], ret, err) < 0)
     return carve_error_wrap (err, "freezer state of cgroup `%s`", carve_cgroup_name (cg));
   return 0;
 }
@@ -1239,7 +533,7 @@ signal_pids (carve_cgroup_t cg, int signo, carve_error_t *err)
 int
 carve_cgroup_kill_all (carve_cgroup_t cg, int signo, carve_error_t *err)
 {
-  int fi = layout_find_index (cg->layout, "freezer");
+  int fi = carve_cgroup_layout_index (cg->layout, "freezer");
   bool frozen = false;
   int r;
 
@@ -1376,7 +670,7 @@ static int
 apply_one (carve_cgroup_t cg, const char *controller, const char *field, size_t off,
            const struct carve_spec_linux_resources_s *res, carve_error_t *err)
 {
-  int i = layout_find_index (cg->layout, controller);
+  int i = carve_cgroup_layout_index (cg->layout, controller);
   const struct carve_cgroup_ops_s *ops;
   set_fn fn;
 
@@ -1385,7 +679,7 @@ apply_one (carve_cgroup_t cg, const char *controller, const char *field, size_t 
                              controller);
   if (cg->dirs[i] == NULL)
     return carve_make_error (err, ENOENT, "linux.resources.%s: the cgroup has no %s directory", field, controller);
-  ops = ops_of (&cg->layout->hierarchies[i]);
+  ops = carve_cgroup_ops_of (&cg->layout->hierarchies[i]);
   fn = *(const set_fn *)((const char *)ops + off);
   if (fn == NULL)
     return carve_make_error (err, ENOTSUP, "linux.resources.%s: the %s controller does not exist on cgroup v2", field,
@@ -1419,7 +713,7 @@ check_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_
       ctrl = xstrndup (key, (size_t)(dot - key));
       if (strcmp (ctrl, "cgroup") != 0)
         {
-          i = layout_find_index (l, ctrl);
+          i = carve_cgroup_layout_index (l, ctrl);
           if (i >= 0 && !l->hierarchies[i].v2)
             return carve_make_error (err, ENOTSUP,
                                      "linux.resources.unified: `%s` needs the v2 %s controller, which is on a v1 "
@@ -1500,12 +794,12 @@ typedef int (*stats_fn) (const char *dir, struct carve_cgroup_stats_s *stats, ca
 static int
 stats_one (carve_cgroup_t cg, const char *controller, size_t off, struct carve_cgroup_stats_s *s, carve_error_t *err)
 {
-  int i = layout_find_index (cg->layout, controller);
+  int i = carve_cgroup_layout_index (cg->layout, controller);
   stats_fn fn;
 
   if (i < 0 || cg->dirs[i] == NULL)
     return 0;
-  fn = *(const stats_fn *)((const char *)ops_of (&cg->layout->hierarchies[i]) + off);
+  fn = *(const stats_fn *)((const char *)carve_cgroup_ops_of (&cg->layout->hierarchies[i]) + off);
   if (fn == NULL)
     return 0;
   return fn (cg->dirs[i], s, err);
@@ -1585,13 +879,13 @@ carve_cgroup_stats (carve_cgroup_t cg, struct carve_cgroup_stats_s *ret, carve_e
 int
 carve_cgroup_oom_count (carve_cgroup_t cg, uint64_t *ret, carve_error_t *err)
 {
-  int i = layout_find_index (cg->layout, "memory");
+  int i = carve_cgroup_layout_index (cg->layout, "memory");
   uint64_t v = 0;
 
   if (i < 0 || cg->dirs[i] == NULL)
     return carve_make_error (err, ENOTSUP, "OOM events of cgroup `%s`: no memory controller on this node",
                              carve_cgroup_name (cg));
-  if (ops_of (&cg->layout->hierarchies[i])->oom_count (cg->dirs[i], &v, err) < 0)
+  if (carve_cgroup_ops_of (&cg->layout->hierarchies[i])->oom_count (cg->dirs[i], &v, err) < 0)
     return carve_error_wrap (err, "OOM events of cgroup `%s`", carve_cgroup_name (cg));
   *ret = v;
   return 0;

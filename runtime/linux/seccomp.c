@@ -283,17 +283,6 @@ find_arch (const char *name)
   return NULL;
 }
 
-static bool
-strv_contains (char *const *v, const char *s)
-{
-  size_t i;
-
-  for (i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 static void add_warning (char ***warnings, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static void
@@ -400,7 +389,7 @@ add_spec_syscall (scmp_filter_ctx ctx, const struct carve_spec_syscall_s *sys, s
       const char *name = sys->names[i];
 
       /* carve.syscalls.forward and .deny override the profile.  */
-      if (strv_contains (extra_notify, name) || strv_contains (extra_enosys, name))
+      if (carve_strv_contains (extra_notify, name) || carve_strv_contains (extra_enosys, name))
         continue;
       r = add_rule (ctx, name_path, name, action, conds, sys->args_len, warnings, err);
       if (r < 0)
@@ -535,7 +524,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
 
   for (i = 0; extra_notify_syscalls && extra_notify_syscalls[i]; i++)
     {
-      if (strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
+      if (carve_strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
         continue;
       r = add_rule (ctx, "carve.syscalls.forward", extra_notify_syscalls[i], SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
       if (r < 0)
