@@ -1,3 +1,6 @@
+/* The OCI hook engine (hooks.h): runs a hook kind's programs in order with
+   the state on stdin, their args, env and timeout, and the runtime-spec's
+   rules for what a failure means.  */
 #include <config.h>
 #include "runtime/base/deadline.h"
 #include "hooks/hooks.h"

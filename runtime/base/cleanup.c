@@ -1,3 +1,4 @@
+/* The cleanup functions behind cleanup.h's attributes.  */
 #include <config.h>
 #include "cleanup.h"
 

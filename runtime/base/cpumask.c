@@ -1,3 +1,5 @@
+/* CPU and NUMA node masks (cpumask.h): the kernel's list ("0-3,8") and
+   hex ("ff,00000001") formats, both ways.  */
 #include <config.h>
 
 #include "cpumask.h"

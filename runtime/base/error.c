@@ -1,3 +1,5 @@
+/* The error type (error.h): made at the source, wrapped with context on
+   the way up.  */
 #include <config.h>
 #include "error.h"
 

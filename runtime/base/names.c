@@ -1,3 +1,4 @@
+/* Name tables shared by spec/ and runtime/linux (names.h).  */
 #include <config.h>
 #include "names.h"
 

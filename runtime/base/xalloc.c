@@ -1,3 +1,5 @@
+/* Allocation that aborts on OOM, formatted strings and NULL-terminated
+   string vectors (xalloc.h).  */
 #include <config.h>
 #include "xalloc.h"
 

@@ -1,3 +1,4 @@
+/* `carve create`: runc's flags, then carve_container_create.  */
 #include <config.h>
 
 #include "cli.h"

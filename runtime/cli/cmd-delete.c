@@ -1,3 +1,4 @@
+/* `carve delete [--force]`: runc's flags, then carve_container_delete.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,5 @@
+/* `carve events [--stats] [--interval]`: runc's flags, then
+   carve_container_events, printing each event as a JSON line.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* `carve exec`: runc's flags, then carve_container_exec.  */
 #include <config.h>
 
 #include <getopt.h>

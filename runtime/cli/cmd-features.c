@@ -1,3 +1,4 @@
+/* `carve features`: prints carve_container_features.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,5 @@
+/* `carve kill [--all] ID [SIGNAL]`: runc's flags, then
+   carve_container_kill.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,5 @@
+/* `carve list [-f table|json] [-q]`: runc's flags, then
+   carve_container_list.  */
 #include <config.h>
 
 #include <getopt.h>

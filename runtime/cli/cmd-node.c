@@ -1,3 +1,5 @@
+/* `carve node [--format text|json]`: the node's partition map
+   (carve_container_node).  */
 #include <config.h>
 
 #include <getopt.h>

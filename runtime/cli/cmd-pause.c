@@ -1,3 +1,4 @@
+/* `carve pause ID`: carve_container_pause.  */
 #include <config.h>
 
 #include <getopt.h>

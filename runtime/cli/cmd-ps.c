@@ -1,3 +1,4 @@
+/* `carve ps [-f table|json] ID [PS ARGS]`: carve_container_ps.  */
 #include <config.h>
 
 #include <getopt.h>

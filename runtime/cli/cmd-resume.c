@@ -1,3 +1,4 @@
+/* `carve resume ID`: carve_container_resume.  */
 #include <config.h>
 
 #include <getopt.h>

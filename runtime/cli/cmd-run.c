@@ -1,3 +1,5 @@
+/* `carve run`: the create flags plus --detach and --keep, then
+   carve_container_run; exits with the container's status.  */
 #include <config.h>
 
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* `carve spec [--bundle] [--rootless]`: carve_container_spec.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* `carve start ID`: carve_container_start.  */
 #include <config.h>
 
 #include <getopt.h>

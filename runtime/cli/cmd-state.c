@@ -1,3 +1,4 @@
+/* `carve state ID`: prints carve_container_state.  */
 #include <config.h>
 
 #include <getopt.h>

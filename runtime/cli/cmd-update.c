@@ -1,3 +1,4 @@
+/* `carve update`: runc's flags (or -r FILE), then carve_container_update.  */
 #include <config.h>
 
 #include <getopt.h>

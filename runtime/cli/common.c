@@ -1,3 +1,5 @@
+/* What every subcommand file shares: reporting an error once (text or
+   runc's JSON log line) and checking the number of arguments.  */
 #include <config.h>
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The options `create` and `run` share (create-options.h).  */
 #include <config.h>
 #include "create-options.h"
 

@@ -1,3 +1,6 @@
+/* Where carve says things (log.h): errors on stderr and in --log, warnings
+   in --log (runc's JSON lines for containerd and conmon) and on stderr
+   with --debug.  */
 #include <config.h>
 #include "log.h"
 

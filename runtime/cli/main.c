@@ -1,3 +1,4 @@
+/* The `carve` program: runc's global options, then one subcommand.  */
 #include <config.h>
 
 #include <getopt.h>

@@ -1,3 +1,6 @@
+/* start, state, kill, delete and list (container.h), and what they share
+   with the other lifecycle files: loading a container, its status, its
+   cgroup, its saved config.  */
 #include <config.h>
 
 #include <dirent.h>

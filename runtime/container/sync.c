@@ -1,3 +1,4 @@
+/* Messages between carve and the container's init (sync.h).  */
 #include <config.h>
 #include "sync.h"
 

@@ -1,3 +1,5 @@
+/* Capabilities (caps.h): process.capabilities parsed into sets, unknown
+   names warned about.  */
 #include <config.h>
 #include "caps.h"
 

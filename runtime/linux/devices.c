@@ -1,3 +1,5 @@
+/* /dev in the container (devices.h): the default device nodes and
+   linux.devices, made or bound inside the rootfs.  */
 #include <config.h>
 #include "runtime/linux/devices.h"
 

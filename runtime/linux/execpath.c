@@ -1,3 +1,4 @@
+/* Finding process.args[0] as execvp(3) would (execpath.h).  */
 #include <config.h>
 #include "execpath.h"
 

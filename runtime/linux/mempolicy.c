@@ -1,3 +1,4 @@
+/* linux.memoryPolicy (mempolicy.h): set_mempolicy(2) for the init.  */
 #include <config.h>
 
 #include "mempolicy.h"

@@ -1,3 +1,5 @@
+/* config.json mounts (mount.h): their options and mounting them inside the
+   rootfs with libmount.  */
 #include <config.h>
 #include "runtime/linux/mount.h"
 

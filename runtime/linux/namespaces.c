@@ -1,3 +1,5 @@
+/* Namespaces (namespaces.h): names and clone flags, joining by path, the
+   id mappings of a new user namespace.  */
 #include <config.h>
 #include "namespaces.h"
 

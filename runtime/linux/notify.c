@@ -1,3 +1,5 @@
+/* NOTIFY_SOCKET (notify.h): the socket `start` relays the container's
+   READY=1 through, as runc does.  */
 #include <config.h>
 #include "runtime/base/deadline.h"
 #include "runtime/linux/notify.h"

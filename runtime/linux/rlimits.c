@@ -1,3 +1,4 @@
+/* process.rlimits (rlimits.h): setrlimit for each.  */
 #include <config.h>
 #include "rlimits.h"
 

@@ -1,3 +1,5 @@
+/* The container's root (rootfs.h): propagation, pivot_root or the
+   --no-pivot move, readonly root, masked and readonly paths.  */
 #include <config.h>
 #include "runtime/linux/rootfs.h"
 

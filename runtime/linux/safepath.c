@@ -1,3 +1,4 @@
+/* Paths resolved inside the rootfs without leaving it (safepath.h).  */
 #include <config.h>
 #include "runtime/linux/safepath.h"
 

@@ -1,3 +1,4 @@
+/* The sealed copy of carve (selfexe.h), against CVE-2019-5736.  */
 #include <config.h>
 #include "selfexe.h"
 

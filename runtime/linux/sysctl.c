@@ -1,3 +1,5 @@
+/* linux.sysctl (sysctl.h): which keys a container's namespaces own, and
+   writing them.  */
 #include <config.h>
 #include "runtime/linux/sysctl.h"
 

@@ -1,3 +1,5 @@
+/* Terminals (terminal.h): the pty, raw mode, sizes, and sending the master
+   to --console-socket as runc does.  */
 #include <config.h>
 #include "runtime/linux/terminal.h"
 

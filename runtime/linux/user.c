@@ -1,3 +1,5 @@
+/* The credential chokepoint (user.h): process.user, groups, capabilities,
+   no_new_privs, dropped in the one order that works.  */
 #include <config.h>
 #include "user.h"
 

@@ -1,3 +1,4 @@
+/* Unit tests of the hook engine (hooks/hooks.c).  */
 #include <config.h>
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* Unit tests of linux.seccomp (runtime/linux/seccomp.c).  */
 #include <config.h>
 
 #include <errno.h>

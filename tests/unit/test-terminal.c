@@ -1,3 +1,4 @@
+/* Unit tests of terminals and console sockets (runtime/linux/terminal.c).  */
 #include <config.h>
 
 #include <errno.h>
