@@ -42,8 +42,8 @@ online=$(cat /sys/devices/system/cpu/online)
 last=${online##*[,-]}
 first=${online%%[,-]*}
 if [ "$last" != "$first" ]; then
-	sed -i "s|^\t\"ociVersion\": \"\([^\"]*\)\",|\t\"ociVersion\": \"\1\",\n\t\"annotations\": {\"carve.cpus\": \"$last-$last\"},|" config.json
-	echo "the container will own CPU $last exclusively (annotation carve.cpus=$last-$last)"
+	sed -i "s|^\t\"ociVersion\": \"\([^\"]*\)\",|\t\"ociVersion\": \"\1\",\n\t\"annotations\": {\"carve.cpus\": \"$last\"},|" config.json
+	echo "the container will own CPU $last exclusively (annotation carve.cpus=$last)"
 fi
 
 echo "carve create $id (bundle $work/bundle)"

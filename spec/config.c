@@ -613,3 +613,15 @@ carve_spec_resources_free (struct carve_spec_linux_resources_s *resources)
 {
   carve_spec_object_free (&resources_type, resources);
 }
+
+void
+carve_spec_mount_free (struct carve_spec_mount_s *mount)
+{
+  carve_spec_object_free (&mount_type, mount);
+}
+
+void
+carve_spec_scheduler_free (struct carve_spec_scheduler_s *scheduler)
+{
+  carve_spec_object_free (&scheduler_type, scheduler);
+}

@@ -1,6 +1,5 @@
 /* The JSON of `carve events` and `carve ps -f json`, in the shape runc 1.1
-   prints (its types.Event, types.Stats and the PID list), and the
-   linux.resources document that `update` keeps.  Pure: the caller fills
+   prints (its types.Event, types.Stats and the PID list).  Pure: the caller fills
    the structs below from the cgroup; nothing here reads a file.  */
 #ifndef CARVE_SPEC_EVENTS_H
 #define CARVE_SPEC_EVENTS_H
@@ -98,19 +97,5 @@ char *carve_spec_emit_event (const char *type, const char *id);
 
 /* `ps -f json`: [1,2,3], or `null` for none (runc encodes a nil slice).  */
 char *carve_spec_emit_pids (const pid_t *pids, size_t n);
-
-/* --- the resources `update` keeps ---------------------------------------- */
-
-/* RES as a linux.resources object, only the fields present, compact.
-   carve_spec_resources_parse reads it back to the same struct.  */
-char *carve_spec_emit_resources (const struct carve_spec_linux_resources_s *res);
-
-/* Moves every field present in FROM into INTO, as `update` changes the
-   current resources: numbers and strings replace, lists keyed by device,
-   page size, interface or key (blockIO device lists, hugepageLimits,
-   network.priorities, rdma, unified) replace their entry or add one, and
-   devices replaces the whole list.  What INTO held before ends up in FROM:
-   free FROM afterwards.  */
-void carve_spec_resources_merge (struct carve_spec_linux_resources_s *into, struct carve_spec_linux_resources_s *from);
 
 #endif

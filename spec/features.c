@@ -12,20 +12,10 @@
 
 #include "runtime/base/cleanup.h"
 #include "runtime/base/xalloc.h"
+#include "spec/annotations.h"
 #include "spec/emit.h"
 #include "spec/spec.h"
 #include "spec/validate.h"
-
-/* The carve.* annotations of config.json that change what carve does
-   (DESIGN.md, "Specialization annotations").  Printed as
-   potentiallyUnsafeConfigAnnotations; add a key here when its handler
-   lands.  A key ending in "." is a prefix.  */
-static const char *const carve_config_annotation_keys[] = {
-  "carve.isolation",         "carve.cpus",          "carve.cpus.exclusive",
-  "carve.cpus.load_balance", "carve.memory",        "carve.memory.hugepages",
-  "carve.memory.nodes",      "carve.sched",         "carve.kthreads",
-  "carve.syscalls.forward",  "carve.syscalls.deny", NULL,
-};
 
 /* The options carve's libmount-based mounter recognises: config.md's
    "Linux mount options" table, less `tmpcopyup`, `idmap` and `ridmap`,
@@ -178,7 +168,7 @@ carve_spec_emit_features (void)
   carve_spec_gen_str (g, "annotations");
   carve_spec_gen_map (g, &annotations);
 
-  carve_spec_gen_key_strv (g, "potentiallyUnsafeConfigAnnotations", carve_config_annotation_keys);
+  carve_spec_gen_key_strv (g, "potentiallyUnsafeConfigAnnotations", carve_annotation_names ());
   (void)yajl_gen_map_close (g);
   return carve_spec_gen_finish (g, "    ");
 }

@@ -521,6 +521,10 @@ void carve_spec_resources_free (struct carve_spec_linux_resources_s *resources);
 CARVE_DEFINE_CLEANUP (spec_resources, struct carve_spec_linux_resources_s *, carve_spec_resources_free)
 #define cleanup_spec_resources CARVE_CLEANUP (spec_resources)
 
+/* Objects that other modules build (a compute plan's mount, scheduler).  */
+void carve_spec_mount_free (struct carve_spec_mount_s *mount);
+void carve_spec_scheduler_free (struct carve_spec_scheduler_s *scheduler);
+
 /* --- value helpers (also used by the parser) ------------------------------ */
 
 /* Parses a CPU or NUMA node list ("0-3,5", spaces around items allowed)

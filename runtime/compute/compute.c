@@ -1,12 +1,12 @@
-/* The Compute Container orchestrator (compute.h): parses the carve.*
-   annotations, claims CPUs and memory in the node ledger, applies the
-   partition once the container's cgroup exists, and gives everything back
-   at delete or when its container is found gone.  */
+/* The Compute Container orchestrator (compute.h): checks a container's
+   request against the node and makes the plan, claims the partition in
+   the node ledger and prepares the node, applies what lives along the
+   container's cgroup path once it exists, and gives everything back at
+   delete or when its container is found gone.  */
 #include <config.h>
 
 #include "runtime/compute/compute.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,82 +16,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/cpus.h"
 #include "runtime/compute/ledger.h"
-#include "spec/emit.h"
 #include "runtime/compute/memory.h"
 #include "runtime/compute/noise.h"
+#include "runtime/compute/plan-internal.h"
 #include "runtime/compute/sched.h"
 #include "runtime/compute/topology.h"
+#include "runtime/linux/seccomp.h"
+#include "spec/resources.h"
 
 #define PROC_ROOT "/proc"
 #define SYS_ROOT "/sys"
 
-/* Every carve.* annotation of DESIGN.md's table.  The ones handled
-   elsewhere (carve.isolation by runtime/container, carve.syscalls.* by
-   the seccomp side) are listed so that a misspelt key is an error here
-   instead of a silent no-op.  */
-static const char *const known_keys[] = {
-  "carve.isolation",         "carve.cpus",          "carve.cpus.exclusive",
-  "carve.cpus.load_balance", "carve.memory",        "carve.memory.hugepages",
-  "carve.memory.nodes",      "carve.sched",         "carve.kthreads",
-  "carve.syscalls.forward",  "carve.syscalls.deny", NULL,
-};
-
-struct carve_compute_s
-{
-  bool active;
-  char *ledger;
-  carve_node_config_t node; /* the caller's, alive from plan to apply */
-  carve_topology_t topo;
-  carve_cpumask_t serviceos;
-
-  /* CPUs: carve.cpus, or linux.resources.cpu.cpus with
-     carve.cpus.exclusive=true.  */
-  bool cpus_given;
-  const char *cpus_key; /* "annotations.carve.cpus" or "linux.resources.cpu.cpus", for messages */
-  char *cpus_value;
-  bool is_count;
-  size_t count;
-  carve_cpumask_t list;
-  bool exclusive, load_balance, evict;
-
-  struct carve_memory_request_s memory;
-  struct carve_sched_request_s sched;
-
-  /* From claim on.  */
-  char *root, *id;
-  carve_spec_t spec; /* the caller's */
-};
-
 /* --- plan ----------------------------------------------------------------- */
-
-static int
-parse_bool (const char *key, const char *v, bool *ret, carve_error_t *err)
-{
-  if (strcmp (v, "true") == 0)
-    *ret = true;
-  else if (strcmp (v, "false") == 0)
-    *ret = false;
-  else
-    return carve_make_error (err, 0, "annotations.%s: `%s` is not `true` or `false`", key, v);
-  return 0;
-}
-
-static bool
-all_digits (const char *s)
-{
-  if (*s == '\0')
-    return false;
-  for (; *s; s++)
-    if (!isdigit ((unsigned char)*s))
-      return false;
-  return true;
-}
 
 static char *
 serviceos_source (carve_node_config_t node)
@@ -103,220 +43,128 @@ serviceos_source (carve_node_config_t node)
 
 /* A CPU list request: every CPU online, none of the ServiceOS.  */
 static int
-check_list (carve_compute_t c, carve_error_t *err)
+check_list (const carve_compute_plan_t plan, carve_error_t *err)
 {
+  const struct carve_compute_plan_ask_s *a = plan->ask;
   int cpu;
 
-  for (cpu = carve_cpumask_next (&c->list, 0); cpu >= 0; cpu = carve_cpumask_next (&c->list, (unsigned)cpu + 1))
+  for (cpu = carve_cpumask_next (&a->list, 0); cpu >= 0; cpu = carve_cpumask_next (&a->list, (unsigned)cpu + 1))
     {
-      if (!carve_cpumask_test (&c->topo->online, (unsigned)cpu))
+      if (!carve_cpumask_test (&a->topo->online, (unsigned)cpu))
         {
-          cleanup_free char *online = carve_cpumask_format_list (&c->topo->online);
-          return carve_make_error (err, 0, "%s: `%s`: CPU %d is not online (online: %s)", c->cpus_key, c->cpus_value,
-                                   cpu, online);
+          cleanup_free char *online = carve_cpumask_format_list (&a->topo->online);
+          return carve_make_error (err, 0, "%s: CPU %d is not online (online: %s)", plan->cpus_source, cpu, online);
         }
-      if (carve_cpumask_test (&c->serviceos, (unsigned)cpu))
+      if (carve_cpumask_test (&a->serviceos, (unsigned)cpu))
         {
-          cleanup_free char *src = serviceos_source (c->node);
-          return carve_make_error (err, 0, "%s: `%s`: CPU %d belongs to the ServiceOS (%s)", c->cpus_key, c->cpus_value,
-                                   cpu, src);
+          cleanup_free char *src = serviceos_source (a->node);
+          return carve_make_error (err, 0, "%s: CPU %d belongs to the ServiceOS (%s)", plan->cpus_source, cpu, src);
         }
     }
   return 0;
 }
 
 static int
-plan_cpus (carve_compute_t c, const carve_spec_t spec, carve_error_t *err)
+plan_cpus (carve_compute_plan_t plan, const struct carve_compute_request_s *req, carve_error_t *err)
 {
-  const char *cpus = carve_spec_map_get (spec->annotations, "carve.cpus");
-  const char *excl = carve_spec_map_get (spec->annotations, "carve.cpus.exclusive");
-  const char *lb = carve_spec_map_get (spec->annotations, "carve.cpus.load_balance");
-  const char *kt = carve_spec_map_get (spec->annotations, "carve.kthreads");
-  const char *spec_cpus = NULL;
-  bool excl_set = false, excl_v = false, lb_v = false;
+  struct carve_compute_plan_ask_s *a = plan->ask;
 
-  if (spec->linux_ && spec->linux_->resources && spec->linux_->resources->cpu && spec->linux_->resources->cpu->cpus
-      && spec->linux_->resources->cpu->cpus[0])
-    spec_cpus = spec->linux_->resources->cpu->cpus;
-
-  /* Values first, so that a bad one is named before a missing carve.cpus.  */
-  if (excl)
-    {
-      if (parse_bool ("carve.cpus.exclusive", excl, &excl_v, err) < 0)
-        return -1;
-      excl_set = true;
-    }
-  if (lb && parse_bool ("carve.cpus.load_balance", lb, &lb_v, err) < 0)
+  plan->has_cpus = true;
+  plan->exclusive = req->exclusive;
+  plan->load_balance = req->load_balance;
+  plan->evict = req->evict;
+  plan->cpus_source = xasprintf ("%s: `%s`", req->cpus_jpath, req->cpus_value);
+  a->cpus_kind = req->cpus_kind;
+  a->list = req->cpus;
+  a->count = req->cpus_count;
+  if (carve_topology_read (SYS_ROOT, &a->topo, err) < 0
+      || carve_topology_serviceos (a->topo, a->node, &a->serviceos, err) < 0)
     return -1;
-  if (kt && strcmp (kt, "evict") != 0 && strcmp (kt, "keep") != 0)
-    return carve_make_error (err, 0, "annotations.carve.kthreads: `%s` is not `evict` or `keep`", kt);
-
-  if (cpus)
+  if (a->cpus_kind == CARVE_CPUS_LIST)
+    return check_list (plan, err);
+  if (a->count > carve_cpumask_count (&a->topo->online))
     {
-      c->cpus_key = "annotations.carve.cpus";
-      c->cpus_value = xstrdup (cpus);
-      if (all_digits (cpus))
-        {
-          unsigned long n;
-          if (carve_parse_ulong (cpus, &n) < 0 || n == 0 || n > CARVE_CPUMASK_MAX)
-            return carve_make_error (err, 0,
-                                     "annotations.carve.cpus: `%s` is not a CPU list or a count (a count is 1 or "
-                                     "more; one CPU N is the list `N-N`)",
-                                     cpus);
-          c->is_count = true;
-          c->count = n;
-        }
-      else
-        {
-          carve_error_t e = NULL;
-          if (carve_cpumask_parse_list (cpus, &c->list, &e) < 0 || carve_cpumask_empty (&c->list))
-            {
-              carve_error_release (&e);
-              return carve_make_error (err, 0, "annotations.carve.cpus: `%s` is not a CPU list or a count", cpus);
-            }
-        }
-      c->cpus_given = true;
-    }
-  else if (excl_set && excl_v && spec_cpus)
-    {
-      /* DESIGN.md: carve.cpus defaults to linux.resources.cpu.cpus.  */
-      carve_error_t e = NULL;
-      c->cpus_key = "linux.resources.cpu.cpus";
-      c->cpus_value = xstrdup (spec_cpus);
-      if (carve_cpumask_parse_list (spec_cpus, &c->list, &e) < 0)
-        {
-          carve_error_release (&e);
-          return carve_make_error (err, 0, "linux.resources.cpu.cpus: `%s` is not a CPU list", spec_cpus);
-        }
-      c->cpus_given = true;
-    }
-
-  if (!c->cpus_given)
-    {
-      /* exclusive=false with the spec's cpus is plain runc behaviour.  */
-      if (excl_set && !(spec_cpus && !excl_v))
-        return carve_make_error (err, 0,
-                                 "annotations.carve.cpus.exclusive: `%s` needs carve.cpus (or "
-                                 "linux.resources.cpu.cpus) to say which CPUs",
-                                 excl);
-      if (lb)
-        return carve_make_error (err, 0, "annotations.carve.cpus.load_balance: `%s` needs carve.cpus", lb);
-      if (kt)
-        return carve_make_error (err, 0, "annotations.carve.kthreads: `%s` needs carve.cpus", kt);
-      return 0;
-    }
-
-  c->exclusive = excl_set ? excl_v : true;
-  if (lb && !c->exclusive)
-    return carve_make_error (err, 0,
-                             "annotations.carve.cpus.load_balance: `%s` needs carve.cpus.exclusive=true (shared CPUs "
-                             "are balanced with the rest)",
-                             lb);
-  c->load_balance = lb_v;
-  c->evict = kt ? strcmp (kt, "evict") == 0 : c->exclusive;
-  if (!c->is_count && check_list (c, err) < 0)
-    return -1;
-  if (c->is_count && c->count > carve_cpumask_count (&c->topo->online))
-    {
-      cleanup_free char *online = carve_cpumask_format_list (&c->topo->online);
-      return carve_make_error (err, 0, "annotations.carve.cpus: `%s` CPUs asked, the node has %zu online (%s)", cpus,
-                               carve_cpumask_count (&c->topo->online), online);
+      cleanup_free char *online = carve_cpumask_format_list (&a->topo->online);
+      return carve_make_error (err, 0, "%s CPUs asked, the node has %zu online (%s)", plan->cpus_source,
+                               carve_cpumask_count (&a->topo->online), online);
     }
   return 0;
 }
 
-static int
-serviceos_cpus (carve_node_config_t node, carve_topology_t topo, carve_cpumask_t *ret, carve_error_t *err)
+/* carve.sched, and whether its real-time policy (or the spec's) needs RT
+   runtime granted along the cgroup's path.  */
+static void
+plan_sched (carve_compute_plan_t plan, const struct carve_compute_request_s *req, const carve_spec_t spec)
 {
-  carve_cpumask_zero (ret);
-  if (node->serviceos_cpus)
-    {
-      if (carve_cpumask_parse_list (node->serviceos_cpus, ret, err) < 0)
-        return carve_error_wrap (err, "node config: serviceos_cpus");
-      return 0;
-    }
-  /* Documented default: the first online CPU.  */
-  if (carve_cpumask_next (&topo->online, 0) >= 0)
-    carve_cpumask_set (ret, (unsigned)carve_cpumask_next (&topo->online, 0));
+  const struct carve_spec_scheduler_s *own = spec->process ? spec->process->scheduler : NULL;
+  const struct carve_spec_linux_resources_s *res = spec->linux_ ? spec->linux_->resources : NULL;
+  const char *policy;
+  const char *value = req->values[CARVE_ANNOTATION_SCHED];
+
+  plan->scheduler = carve_sched_plan (req, spec);
+  policy = plan->scheduler ? plan->scheduler->policy : own ? own->policy : NULL;
+  if (value)
+    plan->sched_source = xasprintf ("%s: `%s` (process.scheduler %s)", carve_annotation_jpath (CARVE_ANNOTATION_SCHED),
+                                    value, policy ? policy : "none");
+  else
+    plan->sched_source = xasprintf ("process.scheduler %s", policy ? policy : "none");
+  /* Only a compute container's: runc grants none, and a plain container
+     with a real-time policy fails as it would under runc.  */
+  plan->rt_grant = plan->partition && carve_sched_needs_rt_grant (policy);
+  plan->rt_runtime = -1;
+  if (res && res->cpu && res->cpu->has_realtime_runtime && res->cpu->realtime_runtime >= 0)
+    plan->rt_runtime = res->cpu->realtime_runtime;
+}
+
+static int
+plan_syscalls (carve_compute_plan_t plan, const struct carve_compute_request_s *req, carve_error_t *err)
+{
+  const char *deny = req->values[CARVE_ANNOTATION_SYSCALLS_DENY];
+  const char *forward = req->values[CARVE_ANNOTATION_SYSCALLS_FORWARD];
+
+  if (deny && carve_seccomp_parse_syscall_list (deny, &plan->syscalls_deny, err) < 0)
+    return carve_error_wrap (err, "%s", carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_DENY));
+  /* Forwarding needs carve-serviceos to answer the trapped calls; until
+     carve ships it, a forwarded call would hang or fail, so it is refused
+     rather than accepted and ignored.  */
+  if (forward)
+    return carve_make_error (err, 0, "%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
+                             carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_FORWARD),
+                             carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_DENY)->name);
   return 0;
 }
 
 int
-carve_compute_plan (const carve_spec_t spec, carve_node_config_t node, bool mount_ns, carve_compute_t *ret,
-                    carve_error_t *err)
+carve_compute_plan (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
+                    bool mount_ns, carve_compute_plan_t *ret, carve_error_t *err)
 {
-  cleanup_compute carve_compute_t c = xzalloc (sizeof (*c));
-  size_t i, k;
+  cleanup_compute_plan carve_compute_plan_t plan = xzalloc (sizeof (*plan));
+  struct carve_compute_plan_ask_s *a;
 
-  for (i = 0; spec->annotations && i < spec->annotations->len; i++)
-    {
-      const char *key = spec->annotations->keys[i];
-      if (strncmp (key, "carve.", 6) != 0)
-        continue;
-      for (k = 0; known_keys[k]; k++)
-        if (strcmp (known_keys[k], key) == 0)
-          break;
-      if (known_keys[k] == NULL)
-        return carve_make_error (err, 0, "annotations.%s: not a carve annotation (`carve features` lists them)", key);
-    }
-
-  c->node = node;
-  c->ledger = xstrdup (node->ledger);
-  /* sysfs is read only for a container that asks for CPUs.  */
-  if (carve_spec_map_get (spec->annotations, "carve.cpus") || carve_spec_map_get (spec->annotations, "carve.cpus.exclusive")
-      || carve_spec_map_get (spec->annotations, "carve.cpus.load_balance") || carve_spec_map_get (spec->annotations, "carve.kthreads"))
-    {
-      if (carve_topology_read (SYS_ROOT, &c->topo, err) < 0)
-        return -1;
-      if (serviceos_cpus (node, c->topo, &c->serviceos, err) < 0)
-        return -1;
-      if (plan_cpus (c, spec, err) < 0)
-        return -1;
-    }
-  if (carve_memory_parse (carve_spec_map_get (spec->annotations, "carve.memory"), carve_spec_map_get (spec->annotations, "carve.memory.hugepages"),
-                          carve_spec_map_get (spec->annotations, "carve.memory.nodes"), node, &c->memory, err)
-      < 0)
+  a = plan->ask = xzalloc (sizeof (*plan->ask));
+  a->node = node;
+  plan->ledger = xstrdup (node->ledger);
+  plan->partition = carve_compute_request_active (req);
+  if (req->cpus_kind != CARVE_CPUS_NONE && plan_cpus (plan, req, err) < 0)
+    return -1;
+  if (carve_memory_check (req, node, &a->memory, err) < 0)
     return -1;
   /* Checked here, before any pool grows.  */
-  if (c->memory.hugepage_size && !mount_ns)
+  if (a->memory.hugepage_size && !mount_ns)
     return carve_make_error (err, 0,
-                             "annotations.carve.memory.hugepages: `%s`: the huge pages are mounted at /dev/hugepages "
+                             "%s: `%s`: the huge pages are mounted at /dev/hugepages "
                              "in the container's own mount namespace, and this container has none (root.path is the "
                              "host's `/` and no mount namespace is created)",
-                             carve_spec_map_get (spec->annotations, "carve.memory.hugepages"));
-  if (carve_sched_parse (carve_spec_map_get (spec->annotations, "carve.sched"), &c->sched, err) < 0)
+                             carve_annotation_jpath (CARVE_ANNOTATION_MEMORY_HUGEPAGES),
+                             req->values[CARVE_ANNOTATION_MEMORY_HUGEPAGES]);
+  plan_sched (plan, req, spec);
+  if (plan_syscalls (plan, req, err) < 0)
     return -1;
-  c->active = c->cpus_given || c->memory.bytes > 0 || c->sched.kind != CARVE_SCHED_DEFAULT;
-  *ret = steal_pointer (&c);
+  *ret = steal_pointer (&plan);
   return 0;
 }
 
-bool
-carve_compute_active (carve_compute_t c)
-{
-  return c && c->active;
-}
-
-void
-carve_compute_free (carve_compute_t c)
-{
-  if (c == NULL)
-    return;
-  free (c->ledger);
-  free (c->cpus_value);
-  free (c->root);
-  free (c->id);
-  carve_topology_free (c->topo);
-  free (c);
-}
-
-/* --- shared by release and reclaim ------------------------------------------ */
-
-static int
-read_topology_env (carve_topology_t *ret_topo, carve_error_t *err)
-{
-  return carve_topology_read (SYS_ROOT, ret_topo, err);
-}
+/* --- shared by claim, release and reclaim ------------------------------------ */
 
 /* The cpuset hierarchy of this node; false when it has none.  */
 static bool
@@ -401,7 +249,7 @@ settle (carve_ledger_t l, char ***warnings)
   struct carve_cpuset_env_s env;
   carve_error_t e = NULL;
 
-  if (read_topology_env (&topo, &e) < 0)
+  if (carve_topology_read (SYS_ROOT, &topo, &e) < 0)
     {
       append_error (warnings, &e);
       return;
@@ -447,7 +295,7 @@ canonical_root (const char *root)
   return r ? r : xstrdup (root);
 }
 
-/* --- claim ---------------------------------------------------------------- */
+/* --- claim ----------------------------------------------------------------- */
 
 /* "1 by `x` (root `/run/y`), 3 by `z` ..." for the partitions in L holding
    CPUs of M.  */
@@ -476,9 +324,10 @@ describe_owners (carve_ledger_t l, const carve_cpumask_t *m)
 }
 
 static int
-choose_cpus (carve_compute_t c, carve_ledger_t l, carve_cpumask_t *ret, carve_error_t *err)
+choose_cpus (const carve_compute_plan_t plan, carve_ledger_t l, carve_cpumask_t *ret, carve_error_t *err)
 {
   carve_cpumask_t owned, shared, taken, avail;
+  const struct carve_compute_plan_ask_s *a = plan->ask;
   size_t i;
   int cpu;
 
@@ -490,220 +339,197 @@ choose_cpus (carve_compute_t c, carve_ledger_t l, carve_cpumask_t *ret, carve_er
   /* An exclusive request takes no CPU anyone uses; a shared one no CPU
      someone owns.  */
   taken = owned;
-  if (c->exclusive)
+  if (plan->exclusive)
     carve_cpumask_or (&taken, &taken, &shared);
 
-  if (!c->is_count)
+  if (a->cpus_kind == CARVE_CPUS_LIST)
     {
-      for (cpu = carve_cpumask_next (&c->list, 0); cpu >= 0; cpu = carve_cpumask_next (&c->list, (unsigned)cpu + 1))
+      for (cpu = carve_cpumask_next (&a->list, 0); cpu >= 0; cpu = carve_cpumask_next (&a->list, (unsigned)cpu + 1))
         for (i = 0; i < l->n_partitions; i++)
           {
             const struct carve_ledger_partition_s *p = l->partitions[i];
             if (!carve_cpumask_test (&p->cpus, (unsigned)cpu) || !carve_cpumask_test (&taken, (unsigned)cpu))
               continue;
-            return carve_make_error (err, 0, "%s: `%s`: CPU %d is %s by container `%s` (root `%s`)", c->cpus_key,
-                                     c->cpus_value, cpu, p->exclusive ? "owned" : "used", p->id, p->root);
+            return carve_make_error (err, 0, "%s: CPU %d is %s by container `%s` (root `%s`)", plan->cpus_source,
+                                     cpu, p->exclusive ? "owned" : "used", p->id, p->root);
           }
-      *ret = c->list;
+      *ret = a->list;
       goto check_rest;
     }
 
-  carve_cpumask_andnot (&avail, &c->topo->online, &c->serviceos);
+  carve_cpumask_andnot (&avail, &a->topo->online, &a->serviceos);
   carve_cpumask_andnot (&avail, &avail, &taken);
-  if (!carve_topology_pick (c->topo, &avail, c->count, ret))
+  if (!carve_topology_pick (a->topo, &avail, a->count, ret))
     {
-      cleanup_free char *online = carve_cpumask_format_list (&c->topo->online);
-      cleanup_free char *sos = carve_cpumask_format_list (&c->serviceos);
+      cleanup_free char *online = carve_cpumask_format_list (&a->topo->online);
+      cleanup_free char *sos = carve_cpumask_format_list (&a->serviceos);
       cleanup_free char *owners = describe_owners (l, &taken);
       return carve_make_error (
-          err, 0, "annotations.carve.cpus: `%s` CPUs asked, %zu free (online %s, ServiceOS %s%s%s)", c->cpus_value,
+          err, 0, "%s CPUs asked, %zu free (online %s, ServiceOS %s%s%s)", plan->cpus_source,
           carve_cpumask_count (&avail), online, sos, owners[0] ? ", taken: " : "", owners);
     }
 
 check_rest:
   /* The host needs somewhere to run: an exclusive request never takes the
      last CPU (a node config with no serviceos_cpus allows the others).  */
-  if (c->exclusive)
+  if (plan->exclusive)
     {
       carve_cpumask_t rest;
-      carve_cpumask_andnot (&rest, &c->topo->online, &owned);
+      carve_cpumask_andnot (&rest, &a->topo->online, &owned);
       carve_cpumask_andnot (&rest, &rest, ret);
       if (carve_cpumask_empty (&rest))
-        return carve_make_error (err, 0, "%s: `%s`: no online CPU would be left to the ServiceOS", c->cpus_key,
-                                 c->cpus_value);
+        return carve_make_error (err, 0, "%s: no online CPU would be left to the ServiceOS",
+                                 plan->cpus_source);
     }
   return 0;
 }
 
-static void
-spec_set_cpus (carve_spec_t spec, const carve_cpumask_t *cpus)
+/* The fields of linux.resources the partition decides: its CPUs and what
+   its memory makes of the spec's.  */
+static int
+plan_resources (carve_compute_plan_t plan, const struct carve_ledger_partition_s *p, const carve_spec_t spec,
+                carve_error_t *err)
 {
-  struct carve_spec_cpu_s *cpu;
+  struct carve_spec_linux_resources_s *res = NULL;
 
-  if (spec->linux_ == NULL)
-    spec->linux_ = xzalloc (sizeof (*spec->linux_));
-  if (spec->linux_->resources == NULL)
-    spec->linux_->resources = xzalloc (sizeof (*spec->linux_->resources));
-  if (spec->linux_->resources->cpu == NULL)
-    spec->linux_->resources->cpu = xzalloc (sizeof (*spec->linux_->resources->cpu));
-  cpu = spec->linux_->resources->cpu;
-  free (cpu->cpus);
-  cpu->cpus = carve_cpumask_format_list (cpus);
+  if (carve_memory_plan (p, spec, &res, &plan->mount, err) < 0)
+    return -1;
+  if (plan->has_cpus)
+    {
+      if (res == NULL)
+        res = xzalloc (sizeof (*res));
+      if (res->cpu == NULL)
+        res->cpu = xzalloc (sizeof (*res->cpu));
+      res->cpu->cpus = carve_cpumask_format_list (&plan->cpus);
+    }
+  plan->resources = res;
+  plan->memory = p->memory;
+  plan->memory_nodes = p->memory_nodes;
+  plan->hugepage_size = p->hugepage_size;
+  plan->memory_min = carve_memory_min_of (p);
+  return 0;
 }
 
-/* Takes P out again after a failed claim: nothing of it stays.  */
-static void
-undo_claim (carve_ledger_t l, struct carve_ledger_partition_s *p)
+/* The node around an exclusive partition: on v1 the cpuset partition the
+   container's cpuset goes into (on v2 the partition is made along the
+   cgroup's path once it exists), kernel-noise eviction.  */
+static int
+prepare_node (carve_compute_plan_t plan, carve_ledger_t l, struct carve_ledger_partition_s *p, char ***warnings,
+              carve_error_t *err)
 {
-  cleanup_strv char **ignored = NULL;
-  carve_error_t e = NULL;
+  const struct carve_compute_plan_ask_s *a = plan->ask;
 
-  carve_ledger_remove (l, p);
-  carve_memory_refresh (l, &ignored);
-  carve_ledger_restore_unused (l, &ignored);
-  if (carve_ledger_commit (l, &e) < 0)
-    carve_error_release (&e);
+  if (p->exclusive && !carve_cpumask_empty (&p->cpus))
+    {
+      cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
+      struct carve_cpuset_env_s env;
+
+      if (carve_cgroup_layout_detect_host (&layout, err) < 0)
+        return -1;
+      if (!cpuset_env (layout, a->topo, &env))
+        return carve_make_error (err, 0, "%s: exclusive CPUs need the cpuset controller, which this node lacks",
+                                 plan->cpus_source);
+      if (!env.v2 && carve_cpuset_v1_prepare (&env, l, p, &plan->cpuset_path, warnings, err) < 0)
+        return carve_error_wrap (err, "%s", plan->cpus_source);
+    }
+  if (p->evict && !carve_cpumask_empty (&p->cpus))
+    {
+      struct carve_noise_env_s nenv
+          = { .proc = PROC_ROOT, .sys = SYS_ROOT, .online = a->topo->online, .nr_cpus = a->topo->nr_cpus };
+      if (carve_noise_evict (&nenv, l, p, warnings, err) < 0)
+        return -1;
+    }
+  return carve_ledger_commit (l, err);
 }
 
 int
-carve_compute_claim (carve_compute_t c, const char *root, const char *id, carve_spec_t spec, carve_error_t *err)
+carve_compute_claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, const char *id,
+                     char ***ret_warnings, carve_error_t *err)
 {
   cleanup_ledger carve_ledger_t l = NULL;
   cleanup_strv char **ignored = NULL;
   struct carve_ledger_partition_s *p;
   carve_cpumask_t cpus;
 
-  if (!c->active)
+  if (!plan->partition)
     return 0;
-  free (c->root);
-  c->root = canonical_root (root);
-  free (c->id);
-  c->id = xstrdup (id);
-  c->spec = spec;
+  free (plan->root);
+  plan->root = canonical_root (root);
+  free (plan->id);
+  plan->id = xstrdup (id);
 
-  if (carve_ledger_open (c->ledger, &l, err) < 0)
+  if (carve_ledger_open (plan->ledger, &l, err) < 0)
     return -1;
   /* Under the lock, whatever a killed carve left is given back first, so
      its CPUs count as free.  */
   reclaim_locked (l, &ignored);
-  if (carve_ledger_find (l, c->root, id))
-    return carve_make_error (err, 0, "container `%s` (root `%s`) already holds a partition", id, c->root);
+  if (carve_ledger_find (l, plan->root, id))
+    return carve_make_error (err, 0, "container `%s` (root `%s`) already holds a partition", id, plan->root);
 
   carve_cpumask_zero (&cpus);
-  if (c->cpus_given && choose_cpus (c, l, &cpus, err) < 0)
+  if (plan->has_cpus && choose_cpus (plan, l, &cpus, err) < 0)
     return -1;
+  plan->cpus = cpus;
 
-  p = carve_ledger_add (l, c->root, id);
+  p = carve_ledger_add (l, plan->root, id);
   p->cpus = cpus;
-  p->exclusive = c->cpus_given && c->exclusive;
-  p->load_balance = c->load_balance;
-  p->evict = c->cpus_given && c->evict;
+  p->exclusive = plan->has_cpus && plan->exclusive;
+  p->load_balance = plan->load_balance;
+  p->evict = plan->has_cpus && plan->evict;
   /* On disk before anything else can change for it.  */
   if (carve_ledger_commit (l, err) < 0)
     {
       carve_ledger_remove (l, p);
       return -1;
     }
-  if (carve_memory_claim (l, c->node, &c->memory, p, err) < 0 || carve_ledger_commit (l, err) < 0)
+  if (carve_memory_claim (l, plan->ask->node, &plan->ask->memory, p, err) < 0 || carve_ledger_commit (l, err) < 0
+      || plan_resources (plan, p, spec, err) < 0 || prepare_node (plan, l, p, ret_warnings, err) < 0)
     {
-      undo_claim (l, p);
+      /* Nothing of it stays: the partition, its cpuset, every setting
+         made for it.  */
+      drop_partition (l, p, true, &ignored);
+      settle (l, &ignored);
       return -1;
     }
-  if (c->cpus_given)
-    spec_set_cpus (spec, &cpus);
-  if (carve_memory_adjust_spec (p, spec, err) < 0)
-    {
-      undo_claim (l, p);
-      return -1;
-    }
-  carve_sched_adjust_spec (&c->sched, spec);
   return 0;
 }
 
 /* --- apply ---------------------------------------------------------------- */
 
-static int
-apply_v1 (const struct carve_cpuset_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p, carve_cgroup_t cg,
-          char ***warnings, carve_error_t *err)
-{
-  const char *dir = carve_cgroup_dir (cg, "cpuset");
-  cleanup_free char *mems = NULL, *path = NULL;
-  cleanup_free pid_t *pids = NULL;
-  size_t n = 0;
-  carve_error_t e = NULL;
-
-  if (dir)
-    {
-      cleanup_free char *file = carve_path_join (dir, "cpuset.mems");
-      if (carve_read_file (file, &mems, NULL, &e) < 0)
-        carve_error_release (&e);
-      else
-        mems[strcspn (mems, "\n")] = '\0';
-    }
-  /* The container's cpuset at its cgroupsPath cannot be exclusive (its
-     parent is not) and stands in the way of the partition: its processes
-     wait in the root cpuset while the partition is built, then move to
-     carve.compute/NAME.  */
-  if (carve_cgroup_evacuate_controller (cg, "cpuset", &pids, &n, err) < 0)
-    return -1;
-  if (carve_cpuset_v1_apply (env, l, p, mems, &path, warnings, err) < 0)
-    return -1;
-  if (carve_cgroup_move_controller (cg, "cpuset", path, pids, n, err) < 0)
-    return -1;
-  free (p->cgroup_path);
-  p->cgroup_path = xstrdup (carve_cgroup_path (cg));
-  return carve_ledger_commit (l, err);
-}
-
 int
-carve_compute_apply (carve_compute_t c, carve_cgroup_t cg, char ***ret_warnings, carve_error_t *err)
+carve_compute_apply (carve_compute_plan_t plan, carve_cgroup_t cg, char ***ret_warnings, carve_error_t *err)
 {
   cleanup_ledger carve_ledger_t l = NULL;
-  cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
   struct carve_ledger_partition_s *p;
-  struct carve_cpuset_env_s env;
 
-  if (!c->active)
+  (void)ret_warnings;
+  if (!plan->partition)
     return 0;
-  if (carve_ledger_open (c->ledger, &l, err) < 0)
+  if (carve_ledger_open (plan->ledger, &l, err) < 0)
     return -1;
-  p = carve_ledger_find (l, c->root, c->id);
+  p = carve_ledger_find (l, plan->root, plan->id);
   if (p == NULL)
-    return carve_make_error (err, 0, "container `%s`: its partition is gone from ledger `%s`", c->id, c->ledger);
+    return carve_make_error (err, 0, "container `%s`: its partition is gone from ledger `%s`", plan->id, plan->ledger);
   /* Whoever comes next finds the cgroup to remove if this carve dies.  */
   free (p->cgroup_path);
   p->cgroup_path = xstrdup (carve_cgroup_path (cg));
   if (carve_ledger_commit (l, err) < 0)
     return -1;
 
-  if (p->exclusive && !carve_cpumask_empty (&p->cpus))
+  if (p->exclusive && !carve_cpumask_empty (&p->cpus) && plan->cpuset_path == NULL)
     {
+      cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
+      struct carve_cpuset_env_s env;
+      const char *dir = carve_cgroup_dir (cg, "cpuset");
+
       if (carve_cgroup_layout_detect_host (&layout, err) < 0)
         return -1;
-      if (!cpuset_env (layout, c->topo, &env))
-        return carve_make_error (err, 0, "%s: exclusive CPUs need the cpuset controller, which this node lacks",
-                                 c->cpus_key);
-      if (env.v2)
-        {
-          const char *dir = carve_cgroup_dir (cg, "cpuset");
-          if (dir == NULL)
-            return carve_make_error (err, 0, "%s: the container has no cpuset cgroup", c->cpus_key);
-          if (carve_cpuset_v2_apply (&env, l, p, dir, err) < 0)
-            return carve_error_wrap (err, "%s: `%s`", c->cpus_key, c->cpus_value);
-        }
-      else if (apply_v1 (&env, l, p, cg, ret_warnings, err) < 0)
-        return carve_error_wrap (err, "%s: `%s`", c->cpus_key, c->cpus_value);
+      if (!cpuset_env (layout, plan->ask->topo, &env) || dir == NULL)
+        return carve_make_error (err, 0, "%s: the container has no cpuset cgroup", plan->cpus_source);
+      if (carve_cpuset_v2_apply (&env, l, p, dir, err) < 0)
+        return carve_error_wrap (err, "%s", plan->cpus_source);
     }
-  if (p->evict && !carve_cpumask_empty (&p->cpus))
-    {
-      struct carve_noise_env_s nenv
-          = { .proc = PROC_ROOT, .sys = SYS_ROOT, .online = c->topo->online, .nr_cpus = c->topo->nr_cpus };
-      if (carve_noise_evict (&nenv, l, p, ret_warnings, err) < 0)
-        return -1;
-    }
-  if (carve_memory_apply (p, cg, err) < 0)
-    return -1;
-  if (c->spec && carve_sched_grant_rt (l, p->key, c->spec, cg, err) < 0)
+  if (plan->rt_grant && carve_sched_grant_rt (l, p->key, plan->rt_runtime, plan->sched_source, cg, err) < 0)
     return -1;
   return carve_ledger_commit (l, err);
 }
@@ -756,194 +582,3 @@ carve_compute_reclaim (carve_node_config_t node, char ***ret_warnings, carve_err
   return 0;
 }
 
-/* --- node map ----------------------------------------------------------- */
-
-struct map_s
-{
-  carve_cpumask_t online, serviceos, owned, shared, free_cpus, host;
-  uint64_t memory_total, memory_free_units;
-};
-
-static const char *
-partition_state (const struct carve_ledger_partition_s *p)
-{
-  cleanup_free char *dir = xasprintf ("%s%s%s", p->root, p->root[strlen (p->root) - 1] == '/' ? "" : "/", p->id);
-  cleanup_free char *config = carve_path_join (dir, "config.json");
-  return carve_path_exists (config) ? "created" : "creating";
-}
-
-/* "2M", "1G" when exact, else one decimal ("4.2G").  */
-static char *
-human_size (uint64_t b)
-{
-  static const char units[] = "KMGT";
-  int u = -1;
-  uint64_t div = 1;
-
-  if (b < 1024)
-    return xasprintf ("%" PRIu64, b);
-  while (u < 3 && b / div >= 1024)
-    {
-      div *= 1024;
-      u++;
-    }
-  if (b % div == 0)
-    return xasprintf ("%" PRIu64 "%c", b / div, units[u]);
-  return xasprintf ("%.1f%c", (double)b / (double)div, units[u]);
-}
-
-static char *
-map_json (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
-{
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf = NULL;
-  size_t len = 0, i, k;
-  char *out;
-
-  if (g == NULL)
-    carve_oom ();
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_map_open (g);
-  carve_spec_gen_key_cpumask (g, "online_cpus", &m->online);
-  carve_spec_gen_str (g, "serviceos");
-  yajl_gen_map_open (g);
-  carve_spec_gen_key_cpumask (g, "cpus", &m->serviceos);
-  carve_spec_gen_key_uint (g, "memory", node->serviceos_memory);
-  yajl_gen_map_close (g);
-  carve_spec_gen_key_cpumask (g, "host_cpus", &m->host);
-  carve_spec_gen_key_cpumask (g, "free_cpus", &m->free_cpus);
-  carve_spec_gen_str (g, "memory");
-  yajl_gen_map_open (g);
-  carve_spec_gen_key_uint (g, "total", m->memory_total);
-  carve_spec_gen_key_uint (g, "unit", node->memory_unit);
-  carve_spec_gen_key_uint (g, "free_units", m->memory_free_units);
-  yajl_gen_map_close (g);
-  carve_spec_gen_str (g, "containers");
-  yajl_gen_array_open (g);
-  for (i = 0; i < l->n_partitions; i++)
-    {
-      const struct carve_ledger_partition_s *p = l->partitions[i];
-      struct carve_noise_summary_s ns;
-
-      carve_noise_summary (l, p->key, &ns);
-      yajl_gen_map_open (g);
-      carve_ledger_gen_partition (g, p, false);
-      carve_spec_gen_key_str_or_null (g, "state", partition_state (p));
-      carve_spec_gen_str (g, "evicted");
-      yajl_gen_map_open (g);
-      carve_spec_gen_key_uint (g, "kthreads", ns.kthreads);
-      carve_spec_gen_key_uint (g, "workqueues", ns.workqueues);
-      carve_spec_gen_str (g, "irqs");
-      yajl_gen_array_open (g);
-      for (k = 0; ns.irqs[k]; k++)
-        carve_spec_gen_str (g, ns.irqs[k]);
-      yajl_gen_array_close (g);
-      carve_spec_gen_key_bool (g, "timer_migration", ns.timer_migration);
-      yajl_gen_map_close (g);
-      yajl_gen_map_close (g);
-      carve_noise_summary_release (&ns);
-    }
-  yajl_gen_array_close (g);
-  yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xasprintf ("%.*s\n", (int)len, (const char *)buf);
-  yajl_gen_free (g);
-  return out;
-}
-
-static char *
-map_text (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
-{
-  cleanup_free char *online = carve_cpumask_format_list (&m->online);
-  cleanup_free char *sos = carve_cpumask_format_list (&m->serviceos);
-  cleanup_free char *host = carve_cpumask_format_list (&m->host);
-  cleanup_free char *fr = carve_cpumask_format_list (&m->free_cpus);
-  cleanup_free char *sos_mem = human_size (node->serviceos_memory);
-  cleanup_free char *unit = human_size (node->memory_unit);
-  cleanup_free char *total = human_size (m->memory_total);
-  char *out = NULL;
-  size_t len = 0, i;
-  FILE *f = open_memstream (&out, &len);
-
-  if (f == NULL)
-    carve_oom ();
-  fprintf (f, "online CPUs:     %s\n", online);
-  fprintf (f, "ServiceOS:       CPUs %s, memory %s\n", sos, sos_mem);
-  fprintf (f, "host tasks run:  CPUs %s\n", host[0] ? host : "-");
-  fprintf (f, "free:            CPUs %s, %" PRIu64 " memory units of %s (of %s)\n", fr[0] ? fr : "-",
-           m->memory_free_units, unit, total);
-  if (l->n_partitions == 0)
-    {
-      fprintf (f, "no compute containers\n");
-      fclose (f);
-      return out;
-    }
-  fprintf (f, "\n%-24s %-10s %-8s %-10s %-8s %-10s %s\n", "CONTAINER", "STATE", "CPUS", "EXCLUSIVE", "BALANCE",
-           "MEMORY", "EVICTED");
-  for (i = 0; i < l->n_partitions; i++)
-    {
-      const struct carve_ledger_partition_s *p = l->partitions[i];
-      cleanup_free char *cpus = carve_cpumask_format_list (&p->cpus);
-      cleanup_free char *mem = NULL;
-      cleanup_free char *irqs = NULL;
-      struct carve_noise_summary_s ns;
-
-      carve_noise_summary (l, p->key, &ns);
-      irqs = xstrdup ("");
-      {
-        size_t k;
-        for (k = 0; ns.irqs[k]; k++)
-          {
-            char *next = xasprintf ("%s%s%s", irqs, k ? "," : "", ns.irqs[k]);
-            free (irqs);
-            irqs = next;
-          }
-      }
-      if (p->memory)
-        {
-          cleanup_free char *sz = human_size (p->memory);
-          mem = xasprintf ("%s (%" PRIu64 "u)", sz, p->memory_units);
-        }
-      else
-        mem = xstrdup ("-");
-      fprintf (f, "%-24s %-10s %-8s %-10s %-8s %-10s ", p->id, partition_state (p), cpus[0] ? cpus : "-",
-               p->exclusive ? "yes" : "no", p->exclusive ? (p->load_balance ? "yes" : "no") : "-", mem);
-      if (!p->evict)
-        fprintf (f, "-\n");
-      else
-        fprintf (f, "%zu kthreads, %zu workqueues, irqs %s%s\n", ns.kthreads, ns.workqueues, irqs[0] ? irqs : "-",
-                 ns.timer_migration ? ", timer migration" : "");
-      fprintf (f, "%-24s root %s\n", "", p->root);
-      carve_noise_summary_release (&ns);
-    }
-  fclose (f);
-  return out;
-}
-
-int
-carve_compute_node_map (carve_node_config_t node, bool json, char **ret, carve_error_t *err)
-{
-  cleanup_ledger carve_ledger_t l = NULL;
-  cleanup_topology carve_topology_t topo = NULL;
-  struct map_s m;
-  size_t i;
-
-  memset (&m, 0, sizeof (m));
-  if (read_topology_env (&topo, err) < 0)
-    return -1;
-  if (carve_ledger_open (node->ledger, &l, err) < 0)
-    return -1;
-  if (serviceos_cpus (node, topo, &m.serviceos, err) < 0)
-    return -1;
-  m.online = topo->online;
-  for (i = 0; i < l->n_partitions; i++)
-    carve_cpumask_or (l->partitions[i]->exclusive ? &m.owned : &m.shared,
-                      l->partitions[i]->exclusive ? &m.owned : &m.shared, &l->partitions[i]->cpus);
-  carve_cpumask_andnot (&m.host, &m.online, &m.owned);
-  carve_cpumask_andnot (&m.free_cpus, &m.host, &m.serviceos);
-  carve_cpumask_andnot (&m.free_cpus, &m.free_cpus, &m.shared);
-  if (carve_memory_totals (l, node, &m.memory_total, &m.memory_free_units, err) < 0)
-    return -1;
-  *ret = json ? map_json (l, node, &m) : map_text (l, node, &m);
-  return 0;
-}

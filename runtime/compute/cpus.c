@@ -17,23 +17,24 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
+#include "runtime/linux/cgroup.h"
 
 /* include/linux/sched.h */
 #define PF_KTHREAD 0x00200000UL
 
+/* Every cgroup file goes through runtime/linux/cgroup's reader and
+   writer.  */
 static char *
 read_trimmed (const char *dir, const char *file, carve_error_t *err)
 {
-  cleanup_free char *path = carve_path_join (dir, file);
   char *v = NULL;
-  return carve_kfile_read (path, &v, err) < 0 ? NULL : v;
+  return carve_cgroup_read (dir, file, &v, err) < 0 ? NULL : v;
 }
 
 static int
 write_in (const char *dir, const char *file, const char *value, carve_error_t *err)
 {
-  cleanup_free char *path = carve_path_join (dir, file);
-  return carve_kfile_write (path, value, err);
+  return carve_cgroup_write (dir, file, value, err);
 }
 
 static bool
@@ -278,9 +279,7 @@ surround_partition (const struct carve_cpuset_env_s *env, carve_ledger_t l, stru
     goto out;
 
   if (make_dir (compute, err) < 0 || ensure_mems (compute, root_mems, err) < 0
-      || write_in (compute, "cpuset.cpus", owned_list, err) < 0
-      || write_in (compute, "cpuset.cpu_exclusive", "1", err) < 0
-      || write_in (compute, "cpuset.sched_load_balance", "0", err) < 0)
+      || carve_cgroup_make_partition (compute, false, owned, false, err) < 0)
     goto out;
   r = 0;
 out:
@@ -289,8 +288,8 @@ out:
 }
 
 int
-carve_cpuset_v1_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
-                       const char *mems, char **ret_path, char ***warnings, carve_error_t *err)
+carve_cpuset_v1_prepare (const struct carve_cpuset_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
+                         char **ret_path, char ***warnings, carve_error_t *err)
 {
   cleanup_free char *compute = carve_path_join (env->mount, CARVE_CPUSET_COMPUTE);
   cleanup_free char *serviceos = carve_path_join (env->mount, CARVE_CPUSET_SERVICEOS);
@@ -298,7 +297,7 @@ carve_cpuset_v1_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, s
   cleanup_free char *name = carve_cpuset_v1_name (p);
   cleanup_free char *mine = NULL, *root_mems = NULL, *my_list = NULL;
   carve_cpumask_t owned, rest;
-  int attempt, r = -1;
+  int attempt;
 
   owned_cpus (l, &owned);
   carve_cpumask_andnot (&rest, &env->online, &owned);
@@ -318,29 +317,18 @@ carve_cpuset_v1_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, s
       if (surround_partition (env, l, p, &owned, compute, serviceos, slb, mine, root_mems, err) == 0)
         break;
       if ((*err)->status != EINVAL || attempt == 3)
-        goto fail;
+        return carve_error_wrap (err, "make CPUs %s exclusive", my_list);
       carve_error_release (err);
     }
-
-  if (make_dir (mine, err) < 0 || ensure_mems (mine, mems && mems[0] ? mems : root_mems, err) < 0
-      || write_in (mine, "cpuset.cpus", my_list, err) < 0 || write_in (mine, "cpuset.cpu_exclusive", "1", err) < 0
-      || write_in (mine, "cpuset.sched_load_balance", p->load_balance ? "1" : "0", err) < 0)
-    goto fail;
 
   shield_root_tasks (env, serviceos, warnings);
   /* Last: with the root balancing, its domain would span the owned CPUs
      whatever its children say.  */
   if (carve_kfile_write (slb, "0", err) < 0)
-    goto fail;
+    return carve_error_wrap (err, "make CPUs %s exclusive", my_list);
 
   *ret_path = xasprintf ("/%s/%s", CARVE_CPUSET_COMPUTE, name);
-  r = 0;
-  goto out;
-
-fail:
-  (void)carve_error_wrap (err, "make CPUs %s exclusive", my_list);
-out:
-  return r;
+  return 0;
 }
 
 /* A cpuset made below a shrunk one while it was shrunk copied its CPUs
@@ -491,9 +479,7 @@ carve_cpuset_v2_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, s
                        const char *dir, carve_error_t *err)
 {
   cleanup_free char *list = carve_cpumask_format_list (&p->cpus);
-  cleanup_free char *got = NULL;
   size_t mlen = strlen (env->mount);
-  const char *want = p->load_balance ? "root" : "isolated";
   const char *rel;
   char *slash;
 
@@ -513,18 +499,9 @@ carve_cpuset_v2_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, s
     }
   if (carve_ledger_commit (l, err) < 0)
     return -1;
-  if (carve_ledger_enforce (l, &env->online, env->nr_cpus, CARVE_LEDGER_GROW, true, NULL, err) < 0)
+  if (carve_ledger_enforce (l, &env->online, env->nr_cpus, CARVE_LEDGER_GROW, true, NULL, err) < 0
+      || carve_cgroup_make_partition (dir, true, &p->cpus, p->load_balance, err) < 0)
     return carve_error_wrap (err, "remote partition of CPUs %s", list);
-  if (write_in (dir, "cpuset.cpus.exclusive", list, err) < 0 || write_in (dir, "cpuset.cpus.partition", want, err) < 0)
-    return carve_error_wrap (err, "remote partition of CPUs %s", list);
-  /* An invalid partition is not a write error: the kernel says why when
-     the file is read ("isolated invalid (...)").  */
-  got = read_trimmed (dir, "cpuset.cpus.partition", err);
-  if (got == NULL)
-    return carve_error_wrap (err, "remote partition of CPUs %s", list);
-  if (strcmp (got, want) != 0)
-    return carve_make_error (err, 0, "remote partition of CPUs %s: `%s/cpuset.cpus.partition` reads `%s`", list, dir,
-                             got);
   return 0;
 }
 

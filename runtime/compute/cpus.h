@@ -47,13 +47,15 @@ struct carve_cpuset_env_s
 char *carve_cpuset_v1_name (const struct carve_ledger_partition_s *p);
 
 /* Builds or grows the node partition for P (in L, exclusive, its CPUs
-   claimed) and makes P's own cpuset with MEMS (NULL: carve.compute's).
-   Every setting is recorded under P->key and committed before it changes.
-   *RET_PATH is P's cpuset below the hierarchy's root
-   ("/carve.compute/NAME"), for carve_cgroup_move_controller.  A cpuset
-   that would keep no CPU while it holds tasks fails, naming it.  */
-int carve_cpuset_v1_apply (const struct carve_cpuset_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
-                           const char *mems, char **ret_path, char ***warnings, carve_error_t *err);
+   claimed): carve.compute, carve.serviceos, the other cpusets shrunk, the
+   root's user tasks moved to carve.serviceos, the root's load balancing
+   off.  Every setting is recorded under P->key and committed before it
+   changes.  *RET_PATH is where P's own cpuset goes below the hierarchy's
+   root ("/carve.compute/NAME"): runtime/linux's cgroup creation makes it
+   the exclusive partition (carve_cgroup_placement_s).  A cpuset that would
+   keep no CPU while it holds tasks fails, naming it.  */
+int carve_cpuset_v1_prepare (const struct carve_cpuset_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
+                             char **ret_path, char ***warnings, carve_error_t *err);
 
 /* After a partition left L (its cpuset removed): carve.compute and
    carve.serviceos follow the exclusive partitions left, shrunk cpusets grow

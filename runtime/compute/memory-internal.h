@@ -1,4 +1,4 @@
-/* What memory.c and sched.c do beneath their public API, with the sysfs
+/* What memory.c does beneath its public API, with the sysfs
    and cgroup roots as parameters so that the unit tests run them on fake
    trees (tests/unit/test-compute-memory.c).  Not for other modules.  */
 #ifndef CARVE_COMPUTE_MEMORY_INTERNAL_H
@@ -12,7 +12,6 @@
 #include "runtime/base/error.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/memory.h"
-#include "runtime/compute/sched.h"
 #include "spec/node-config.h"
 
 /* --- memory ---------------------------------------------------------------- */
@@ -53,8 +52,8 @@ void carve_memory_topology_release (struct carve_memory_topology_s *t);
 uint64_t carve_memory_free_units (const struct carve_memory_topology_s *t, carve_ledger_t l,
                                   const struct carve_ledger_partition_s *self, const carve_cpumask_t *nodes);
 
-int carve_memory_parse_at (const char *sysroot, const char *memory, const char *hugepages, const char *nodes,
-                           carve_node_config_t node, struct carve_memory_request_s *ret, carve_error_t *err);
+int carve_memory_check_at (const char *sysroot, const struct carve_compute_request_s *req, carve_node_config_t node,
+                           struct carve_memory_request_s *ret, carve_error_t *err);
 
 /* The choice of carve_memory_claim, with nothing recorded or written:
    fills P's memory fields (huge pages: the pages per node).  */
@@ -78,39 +77,5 @@ bool carve_memory_pool_from_path (const char *path, unsigned *ret_node, uint64_t
 
 /* "2M", "1G", "512K" when exact, else the bytes in M, rounded down.  */
 char *carve_memory_format_size (uint64_t bytes);
-
-/* --- sched ----------------------------------------------------------------- */
-
-/* One cgroup on the way from the cpu hierarchy's root to the container's.  */
-struct carve_sched_rt_level_s
-{
-  char *dir;
-  uint64_t period;     /* cpu.rt_period_us */
-  int64_t runtime;     /* cpu.rt_runtime_us now, -1: unlimited */
-  uint64_t others;     /* the bandwidth of its children off the path (the kernel's to_ratio units) */
-  int64_t others_us;   /* ... their runtimes added up */
-  bool uniform;        /* ... all with this level's period: runtimes add up exactly */
-  int64_t new_runtime; /* what it gets */
-};
-
-/* The kernel's to_ratio(): RUNTIME/PERIOD in 1/2^20 units (-1: 1).  */
-uint64_t carve_sched_rt_ratio (uint64_t period, int64_t runtime);
-
-/* Reads the levels from ROOT (the hierarchy's mount) down to DIR (the
-   container's cgroup, below ROOT) and computes new_runtime for each: the
-   container's is RUNTIME when >= 0 (linux.resources.cpu.realtimeRuntime),
-   else all the bandwidth its ancestors can pass down; every ancestor below
-   the root is raised just enough to hold its other children and the path.
-   The root is never written (its runtime is kernel.sched_rt_runtime_us).
-   *RET_LEVELS[0] is the root, the last is the container.  Errors name what
-   does not fit.  */
-int carve_sched_rt_plan (const char *root, const char *dir, int64_t runtime, struct carve_sched_rt_level_s **ret_levels,
-                         size_t *ret_n, carve_error_t *err);
-void carve_sched_rt_levels_free (struct carve_sched_rt_level_s *levels, size_t n);
-
-/* carve_sched_grant_rt on the container's cgroup directory DIR of the cpu
-   hierarchy mounted at ROOT.  */
-int carve_sched_grant_rt_at (carve_ledger_t l, const char *owner, const char *root, const char *dir, int64_t runtime,
-                             carve_error_t *err);
 
 #endif

@@ -28,9 +28,9 @@
 #include "runtime/compute/memory-internal.h"
 #include "runtime/compute/sched.h"
 
-#define KEY_MEMORY "annotations.carve.memory"
-#define KEY_HUGEPAGES "annotations.carve.memory.hugepages"
-#define KEY_NODES "annotations.carve.memory.nodes"
+#define KEY_MEMORY carve_annotation_jpath (CARVE_ANNOTATION_MEMORY)
+#define KEY_HUGEPAGES carve_annotation_jpath (CARVE_ANNOTATION_MEMORY_HUGEPAGES)
+#define KEY_NODES carve_annotation_jpath (CARVE_ANNOTATION_MEMORY_NODES)
 
 #define HUGEPAGES_MOUNT "/dev/hugepages"
 
@@ -424,46 +424,30 @@ carve_memory_free_units (const struct carve_memory_topology_s *t, carve_ledger_t
   return r;
 }
 
-/* --- parse ------------------------------------------------------------------ */
+/* --- check ------------------------------------------------------------------ */
 
 static int
-parse_hugepages (const char *sysroot, const char *value, uint64_t *ret, carve_error_t *err)
+check_hugepages (const char *sysroot, const struct carve_compute_request_s *req, carve_error_t *err)
 {
   cleanup_free char *dir = NULL;
-  uint64_t size;
+  const char *value = req->values[CARVE_ANNOTATION_MEMORY_HUGEPAGES];
 
-  if (value == NULL || strcmp (value, "none") == 0)
-    {
-      *ret = 0;
-      return 0;
-    }
-  if (strcmp (value, "2M") == 0)
-    size = 2 * MIB;
-  else if (strcmp (value, "1G") == 0)
-    size = GIB;
-  else
-    return carve_make_error (err, 0, "%s: `%s` is not `none`, `2M` or `1G`", KEY_HUGEPAGES, value);
-  dir = sys_path (sysroot, "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB", size / KIB);
+  if (req->hugepage_size == 0)
+    return 0;
+  dir = sys_path (sysroot, "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB", req->hugepage_size / KIB);
   if (!is_dir (dir))
     return carve_make_error (err, 0, "%s: `%s`: this kernel has no %s huge pages (no `%s`)", KEY_HUGEPAGES, value,
                              value, dir);
-  *ret = size;
   return 0;
 }
 
 static int
-parse_nodes (const struct carve_memory_topology_s *t, const char *value, carve_cpumask_t *ret, carve_error_t *err)
+check_nodes (const struct carve_memory_topology_s *t, const carve_cpumask_t *nodes, carve_error_t *err)
 {
-  carve_error_t e = NULL;
   cleanup_free char *have = carve_cpumask_format_list (&t->mask);
   int c;
 
-  if (carve_cpumask_parse_list (value, ret, &e) < 0 || carve_cpumask_empty (ret))
-    {
-      carve_error_release (&e);
-      return carve_make_error (err, 0, "%s: `%s` is not a NUMA node list (`0`, `0-1,3`)", KEY_NODES, value);
-    }
-  for (c = carve_cpumask_next (ret, 0); c >= 0; c = carve_cpumask_next (ret, (unsigned)c + 1))
+  for (c = carve_cpumask_next (nodes, 0); c >= 0; c = carve_cpumask_next (nodes, (unsigned)c + 1))
     if (!carve_cpumask_test (&t->mask, (unsigned)c))
       {
         cleanup_free char *dir = sys_path (t->sysroot, "/sys/devices/system/node/node%d", c);
@@ -474,72 +458,38 @@ parse_nodes (const struct carve_memory_topology_s *t, const char *value, carve_c
   return 0;
 }
 
-static int
-parse_memory (const char *value, uint64_t unit, uint64_t *ret, carve_error_t *err)
-{
-  size_t len = strlen (value);
-  carve_error_t e = NULL;
-  uint64_t bytes = 0;
-
-  if (len > 1 && (value[len - 1] == 'u' || value[len - 1] == 'U'))
-    {
-      cleanup_free char *digits = xstrndup (value, len - 1);
-      unsigned long n;
-      if (!isdigit ((unsigned char)digits[0]) || carve_parse_ulong (digits, &n) < 0)
-        goto bad;
-      if (n > UINT64_MAX / unit)
-        return carve_make_error (err, 0, "%s: `%s` is more memory than any machine has", KEY_MEMORY, value);
-      bytes = (uint64_t)n * unit;
-    }
-  else if (carve_parse_size (value, &bytes, &e) < 0)
-    {
-      carve_error_release (&e);
-      goto bad;
-    }
-  if (bytes == 0)
-    return carve_make_error (err, 0, "%s: `%s`: a partition needs at least one unit", KEY_MEMORY, value);
-  *ret = bytes;
-  return 0;
-
-bad:
-  return carve_make_error (err, 0, "%s: `%s` is not a size (`512M`) or a unit count (`16u`)", KEY_MEMORY, value);
-}
-
 int
-carve_memory_parse_at (const char *sysroot, const char *memory, const char *hugepages, const char *nodes,
-                       carve_node_config_t node, struct carve_memory_request_s *ret, carve_error_t *err)
+carve_memory_check_at (const char *sysroot, const struct carve_compute_request_s *req, carve_node_config_t node,
+                       struct carve_memory_request_s *ret, carve_error_t *err)
 {
   cleanup_topology struct carve_memory_topology_s t = { 0 };
+  const char *memory = req->values[CARVE_ANNOTATION_MEMORY];
   struct carve_memory_request_s r;
-  uint64_t bytes = 0, chunk, have;
+  uint64_t bytes, chunk, have;
 
   memset (&r, 0, sizeof (r));
   carve_cpumask_zero (&r.nodes);
-
-  if (parse_hugepages (sysroot, hugepages, &r.hugepage_size, err) < 0)
+  if (check_hugepages (sysroot, req, err) < 0)
     return -1;
-  if (memory == NULL)
+  r.hugepage_size = req->hugepage_size;
+  if (!req->has_memory)
     {
-      /* The other two only say how a partition is made.  */
-      if (r.hugepage_size)
-        return carve_make_error (err, 0, "%s: `%s` needs %s (the partition's size)", KEY_HUGEPAGES, hugepages,
-                                 KEY_MEMORY);
-      if (nodes)
-        return carve_make_error (err, 0, "%s: `%s` needs %s (the partition's size)", KEY_NODES, nodes, KEY_MEMORY);
       *ret = r;
       return 0;
     }
 
   if (carve_memory_topology_read (sysroot, node, &t, err) < 0)
     return carve_error_wrap (err, "%s", KEY_MEMORY);
-  if (nodes)
+  if (req->has_memory_nodes)
     {
-      if (parse_nodes (&t, nodes, &r.nodes, err) < 0)
+      if (check_nodes (&t, &req->memory_nodes, err) < 0)
         return -1;
+      r.nodes = req->memory_nodes;
       r.has_nodes = true;
     }
-  if (parse_memory (memory, t.unit, &bytes, err) < 0)
-    return -1;
+  if (req->memory_units > UINT64_MAX / t.unit)
+    return carve_make_error (err, 0, "%s: `%s` is more memory than any machine has", KEY_MEMORY, memory);
+  bytes = req->memory_units ? req->memory_units * t.unit : req->memory_bytes;
 
   /* Whole units, and with huge pages whole pages too.  */
   chunk = t.unit;
@@ -571,10 +521,10 @@ carve_memory_parse_at (const char *sysroot, const char *memory, const char *huge
 }
 
 int
-carve_memory_parse (const char *memory, const char *hugepages, const char *nodes, carve_node_config_t node,
+carve_memory_check (const struct carve_compute_request_s *req, carve_node_config_t node,
                     struct carve_memory_request_s *ret, carve_error_t *err)
 {
-  return carve_memory_parse_at ("", memory, hugepages, nodes, node, ret, err);
+  return carve_memory_check_at ("", req, node, ret, err);
 }
 
 /* --- claim ------------------------------------------------------------------ */
@@ -816,7 +766,7 @@ carve_memory_claim (carve_ledger_t l, carve_node_config_t node, const struct car
   return carve_memory_claim_at ("", l, node, req, p, err);
 }
 
-/* --- the spec --------------------------------------------------------------- */
+/* --- the plan --------------------------------------------------------------- */
 
 static char *
 page_size_name (uint64_t size)
@@ -864,14 +814,63 @@ strip_blanks (char *s)
   *q = '\0';
 }
 
-int
-carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t spec, carve_error_t *err)
+/* The hugetlbfs mount that reserves P's pages: min_size makes the mount
+   take them at once, so from then on they are this container's, whoever
+   else maps huge pages.  */
+static struct carve_spec_mount_s *
+hugepage_mount (const struct carve_ledger_partition_s *p)
 {
-  struct carve_spec_linux_resources_s *res;
-  struct carve_spec_memory_s *m;
-  struct carve_spec_cpu_s *cpu;
-  cleanup_free char *mems = NULL;
+  cleanup_free char *hp = carve_memory_format_size (p->hugepage_size);
+  struct carve_spec_mount_s *mnt = xzalloc (sizeof (*mnt));
 
+  mnt->destination = xstrdup (HUGEPAGES_MOUNT);
+  mnt->type = xstrdup ("hugetlbfs");
+  mnt->source = xstrdup ("hugetlbfs");
+  mnt->options = xcalloc (7, sizeof (char *));
+  mnt->options[0] = xstrdup ("nosuid");
+  mnt->options[1] = xstrdup ("nodev");
+  mnt->options[2] = xstrdup ("mode=1777");
+  mnt->options[3] = xasprintf ("pagesize=%s", hp);
+  mnt->options[4] = xasprintf ("size=%" PRIu64, p->memory);
+  mnt->options[5] = xasprintf ("min_size=%" PRIu64, p->memory);
+  mnt->options_len = 6;
+  return mnt;
+}
+
+/* The hugepageLimits entry for P's page size: the partition, or the
+   spec's own when it is smaller.  */
+static void
+plan_hugepage_limit (const struct carve_ledger_partition_s *p, const struct carve_spec_linux_resources_s *spec_res,
+                     struct carve_spec_linux_resources_s *res)
+{
+  cleanup_free char *name = page_size_name (p->hugepage_size);
+  struct carve_spec_hugepage_limit_s *h = xzalloc (sizeof (*h));
+  size_t i;
+
+  h->limit = p->memory;
+  for (i = 0; spec_res && i < spec_res->hugepage_limits_len; i++)
+    if (strcmp (spec_res->hugepage_limits[i]->page_size, name) == 0 && spec_res->hugepage_limits[i]->limit < p->memory)
+      h->limit = spec_res->hugepage_limits[i]->limit;
+  h->page_size = steal_pointer (&name);
+  res->hugepage_limits = xcalloc (2, sizeof (*res->hugepage_limits));
+  res->hugepage_limits[0] = h;
+  res->hugepage_limits_len = 1;
+}
+
+int
+carve_memory_plan (const struct carve_ledger_partition_s *p, const carve_spec_t spec,
+                   struct carve_spec_linux_resources_s **ret_resources, struct carve_spec_mount_s **ret_mount,
+                   carve_error_t *err)
+{
+  const struct carve_spec_linux_resources_s *spec_res = spec->linux_ ? spec->linux_->resources : NULL;
+  const struct carve_spec_memory_s *sm = spec_res ? spec_res->memory : NULL;
+  const struct carve_spec_cpu_s *sc = spec_res ? spec_res->cpu : NULL;
+  CARVE_CLEANUP (spec_resources) struct carve_spec_linux_resources_s *res = NULL;
+  cleanup_free char *mems = NULL;
+  struct carve_spec_memory_s *m;
+
+  *ret_resources = NULL;
+  *ret_mount = NULL;
   if (p->memory == 0)
     return 0;
 
@@ -885,23 +884,15 @@ carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t
                                    spec->mounts[i]->destination, KEY_HUGEPAGES, hp);
     }
 
-  if (spec->linux_ == NULL)
-    spec->linux_ = xzalloc (sizeof (*spec->linux_));
-  if (spec->linux_->resources == NULL)
-    spec->linux_->resources = xzalloc (sizeof (*spec->linux_->resources));
-  res = spec->linux_->resources;
-  if (res->memory == NULL)
-    res->memory = xzalloc (sizeof (*res->memory));
-  if (res->cpu == NULL)
-    res->cpu = xzalloc (sizeof (*res->cpu));
-  m = res->memory;
-  cpu = res->cpu;
+  res = xzalloc (sizeof (*res));
+  res->cpu = xzalloc (sizeof (*res->cpu));
+  m = res->memory = xzalloc (sizeof (*res->memory));
 
-  /* The NUMA nodes: the partition's, or narrower than the spec's.  */
+  /* The NUMA nodes: the partition's, never wider than the spec's.  */
   mems = carve_cpumask_format_list (&p->memory_nodes);
-  if (cpu->mems && cpu->mems[0])
+  if (sc && sc->mems && sc->mems[0])
     {
-      cleanup_free char *compact = xstrdup (cpu->mems);
+      cleanup_free char *compact = xstrdup (sc->mems);
       carve_cpumask_t want;
       carve_error_t e = NULL;
 
@@ -909,25 +900,23 @@ carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t
       if (carve_cpumask_parse_list (compact, &want, &e) < 0)
         {
           carve_error_release (&e);
-          return carve_make_error (err, 0, "linux.resources.cpu.mems: `%s` is not a node list", cpu->mems);
+          return carve_make_error (err, 0, "linux.resources.cpu.mems: `%s` is not a node list", sc->mems);
         }
       if (!carve_cpumask_subset (&p->memory_nodes, &want))
         return carve_make_error (err, 0,
                                  "linux.resources.cpu.mems: `%s` leaves out nodes of the memory partition (`%s`): "
                                  "say the nodes with %s",
-                                 cpu->mems, mems, KEY_NODES);
+                                 sc->mems, mems, KEY_NODES);
     }
-  free (cpu->mems);
-  cpu->mems = steal_pointer (&mems);
+  res->cpu->mems = steal_pointer (&mems);
 
   /* The memory cgroup never goes beyond the partition, nor into swap past
      it (memory+swap = the limit) where the node can account swap.  */
-  if (!m->has_limit || m->limit <= 0 || (uint64_t)m->limit > p->memory)
-    {
-      m->has_limit = true;
-      m->limit = (int64_t)p->memory;
-    }
-  if ((!m->has_swap || m->swap == 0 || m->swap == -1 || m->swap > m->limit) && swap_accounting ())
+  m->has_limit = true;
+  m->limit = (int64_t)p->memory;
+  if (sm && sm->has_limit && sm->limit > 0 && (uint64_t)sm->limit < p->memory)
+    m->limit = sm->limit;
+  if ((sm == NULL || !sm->has_swap || sm->swap == 0 || sm->swap == -1 || sm->swap > m->limit) && swap_accounting ())
     {
       m->has_swap = true;
       m->swap = m->limit;
@@ -935,69 +924,17 @@ carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t
 
   if (p->hugepage_size)
     {
-      cleanup_free char *name = page_size_name (p->hugepage_size);
-      cleanup_free char *hp = carve_memory_format_size (p->hugepage_size);
-      struct carve_spec_hugepage_limit_s *h = NULL;
-      struct carve_spec_mount_s *mnt;
-
-      for (size_t i = 0; i < res->hugepage_limits_len; i++)
-        if (strcmp (res->hugepage_limits[i]->page_size, name) == 0)
-          h = res->hugepage_limits[i];
-      if (h == NULL)
-        {
-          h = xzalloc (sizeof (*h));
-          h->page_size = steal_pointer (&name);
-          h->limit = p->memory;
-          res->hugepage_limits
-              = xrealloc (res->hugepage_limits, sizeof (*res->hugepage_limits) * (res->hugepage_limits_len + 2));
-          res->hugepage_limits[res->hugepage_limits_len++] = h;
-          res->hugepage_limits[res->hugepage_limits_len] = NULL;
-        }
-      else if (h->limit > p->memory)
-        h->limit = p->memory;
-
-      /* min_size makes the mount reserve the pages at once: from then on
-         they are this container's, whoever else maps huge pages.  */
-      mnt = xzalloc (sizeof (*mnt));
-      mnt->destination = xstrdup (HUGEPAGES_MOUNT);
-      mnt->type = xstrdup ("hugetlbfs");
-      mnt->source = xstrdup ("hugetlbfs");
-      mnt->options = xcalloc (7, sizeof (char *));
-      mnt->options[0] = xstrdup ("nosuid");
-      mnt->options[1] = xstrdup ("nodev");
-      mnt->options[2] = xstrdup ("mode=1777");
-      mnt->options[3] = xasprintf ("pagesize=%s", hp);
-      mnt->options[4] = xasprintf ("size=%" PRIu64, p->memory);
-      mnt->options[5] = xasprintf ("min_size=%" PRIu64, p->memory);
-      mnt->options_len = 6;
-      spec->mounts = xrealloc (spec->mounts, sizeof (*spec->mounts) * (spec->mounts_len + 2));
-      spec->mounts[spec->mounts_len++] = mnt;
-      spec->mounts[spec->mounts_len] = NULL;
+      plan_hugepage_limit (p, spec_res, res);
+      *ret_mount = hugepage_mount (p);
     }
+  *ret_resources = steal_pointer (&res);
   return 0;
 }
 
-/* --- the cgroup ------------------------------------------------------------- */
-
-int
-carve_memory_apply (const struct carve_ledger_partition_s *p, carve_cgroup_t cg, carve_error_t *err)
+uint64_t
+carve_memory_min_of (const struct carve_ledger_partition_s *p)
 {
-  const char *dir;
-  cleanup_free char *min = NULL;
-
-  /* Huge pages are never reclaimed; the protection is for a partition of
-     ordinary memory.  v1 has no memory.min: its limit still holds.  */
-  if (p->memory == 0 || p->hugepage_size)
-    return 0;
-  dir = carve_cgroup_dir (cg, "memory");
-  if (dir == NULL)
-    return 0;
-  min = carve_path_join (dir, "memory.min");
-  if (!carve_path_exists (min))
-    return 0;
-  if (write_u64_file (min, p->memory, err) < 0)
-    return carve_error_wrap (err, "%s: memory.min", KEY_MEMORY);
-  return 0;
+  return p->memory && !p->hugepage_size ? p->memory : 0;
 }
 
 /* --- after a partition left --------------------------------------------------- */

@@ -13,7 +13,7 @@
 #include "runtime/base/cpumask.h"
 #include "runtime/base/error.h"
 #include "runtime/compute/ledger.h"
-#include "runtime/linux/cgroup.h"
+#include "spec/annotations.h"
 #include "spec/node-config.h"
 #include "spec/spec.h"
 
@@ -25,11 +25,12 @@ struct carve_memory_request_s
   carve_cpumask_t nodes; /* carve.memory.nodes (a node list) */
 };
 
-/* Checks the three annotations' values (each NULL when absent) against
-   NODE and this machine's NUMA nodes and huge page sizes.  Errors name the
-   key: "annotations.carve.memory: `12X` is not a size (`512M`) or a unit
-   count (`16u`)".  */
-int carve_memory_parse (const char *memory, const char *hugepages, const char *nodes, carve_node_config_t node,
+/* Checks carve.memory, carve.memory.hugepages and carve.memory.nodes of
+   REQ against NODE and this machine's NUMA nodes and huge page sizes, and
+   rounds the partition up to whole units (and whole huge pages).  Errors
+   name the key: "annotations.carve.memory.nodes: node 3 does not exist
+   (nodes: 0)".  */
+int carve_memory_check (const struct carve_compute_request_s *req, carve_node_config_t node,
                         struct carve_memory_request_s *ret, carve_error_t *err);
 
 /* Under the ledger lock: takes REQ->bytes of whole units from the allowed
@@ -41,16 +42,21 @@ int carve_memory_parse (const char *memory, const char *hugepages, const char *n
 int carve_memory_claim (carve_ledger_t l, carve_node_config_t node, const struct carve_memory_request_s *req,
                         struct carve_ledger_partition_s *p, carve_error_t *err);
 
-/* Rewrites SPEC for P's partition: linux.resources.memory.limit (the
-   smaller of the spec's and the partition's), cpu.mems (the partition's
-   nodes), hugepageLimits and the /dev/hugepages hugetlbfs mount reserving
-   the pages (min_size) when huge pages back it.  Fails when the spec asks
-   for what contradicts the partition, naming both.  */
-int carve_memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t spec, carve_error_t *err);
+/* What P's partition makes of the container's linux.resources, as the
+   fields to merge over SPEC's (SPEC is only read): memory.limit (the
+   smaller of the spec's and the partition's) and swap, cpu.mems (the
+   partition's nodes), hugepageLimits; and, when huge pages back it, the
+   /dev/hugepages hugetlbfs mount reserving the pages (min_size).  Fails
+   when SPEC asks for what contradicts the partition, naming both.  Both
+   NULL when P has no memory partition.  */
+int carve_memory_plan (const struct carve_ledger_partition_s *p, const carve_spec_t spec,
+                       struct carve_spec_linux_resources_s **ret_resources, struct carve_spec_mount_s **ret_mount,
+                       carve_error_t *err);
 
-/* Once the cgroup exists: on a cgroup2 memory controller memory.min = the
-   partition, so nobody's pressure reclaims it.  */
-int carve_memory_apply (const struct carve_ledger_partition_s *p, carve_cgroup_t cg, carve_error_t *err);
+/* The cgroup2 memory.min P's partition asks for: all of it, so nobody's
+   pressure reclaims it; 0 for huge pages, which are never reclaimed (and
+   v1 has no memory.min: the limit still holds).  */
+uint64_t carve_memory_min_of (const struct carve_ledger_partition_s *p);
 
 /* After a partition left the ledger: sets each huge page pool still in use
    to what the partitions left need (original + their pages).  Pools no

@@ -21,9 +21,8 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
-#include "runtime/compute/memory-internal.h"
+#include "runtime/compute/sched-internal.h"
 
-#define KEY_SCHED "annotations.carve.sched"
 
 /* cooperative: every thread of the job at this one SCHED_FIFO priority.
    Equal priorities never preempt each other (a thread runs until it
@@ -39,51 +38,22 @@
 
 /* --- parse, spec --------------------------------------------------------------- */
 
-int
-carve_sched_parse (const char *value, struct carve_sched_request_s *ret, carve_error_t *err)
-{
-  struct carve_sched_request_s r = { CARVE_SCHED_DEFAULT, 0 };
-
-  if (value == NULL || strcmp (value, "default") == 0)
-    ;
-  else if (strcmp (value, "cooperative") == 0)
-    {
-      r.kind = CARVE_SCHED_COOPERATIVE;
-      r.priority = COOPERATIVE_PRIORITY;
-    }
-  else if (strcmp (value, "batch") == 0)
-    r.kind = CARVE_SCHED_BATCH;
-  else if (strcmp (value, "idle") == 0)
-    r.kind = CARVE_SCHED_IDLE;
-  else if (strncmp (value, "fifo:", 5) == 0 || strncmp (value, "rr:", 3) == 0)
-    {
-      const char *n = strchr (value, ':') + 1;
-      long prio;
-
-      r.kind = value[0] == 'f' ? CARVE_SCHED_FIFO : CARVE_SCHED_RR;
-      if (*n < '0' || *n > '9' || carve_parse_long (n, &prio) < 0 || prio < 1 || prio > 99)
-        return carve_make_error (err, 0, "%s: `%s` is not a real-time priority: priority 1-99", KEY_SCHED, value);
-      r.priority = (int)prio;
-    }
-  else
-    return carve_make_error (err, 0, "%s: `%s` is not `default`, `cooperative`, `batch`, `idle`, `fifo:N` or `rr:N`",
-                             KEY_SCHED, value);
-  *ret = r;
-  return 0;
-}
-
-void
-carve_sched_adjust_spec (const struct carve_sched_request_s *req, carve_spec_t spec)
+struct carve_spec_scheduler_s *
+carve_sched_plan (const struct carve_compute_request_s *req, const carve_spec_t spec)
 {
   struct carve_spec_scheduler_s *s;
   const char *policy;
+  int priority = req->sched_priority;
 
   /* process.scheduler, when the spec has one, takes precedence.  */
   if (spec->process == NULL || spec->process->scheduler != NULL)
-    return;
-  switch (req->kind)
+    return NULL;
+  switch (req->sched)
     {
     case CARVE_SCHED_COOPERATIVE:
+      policy = "SCHED_FIFO";
+      priority = COOPERATIVE_PRIORITY;
+      break;
     case CARVE_SCHED_FIFO:
       policy = "SCHED_FIFO";
       break;
@@ -98,16 +68,16 @@ carve_sched_adjust_spec (const struct carve_sched_request_s *req, carve_spec_t s
       break;
     case CARVE_SCHED_DEFAULT:
     default:
-      return;
+      return NULL;
     }
   s = xzalloc (sizeof (*s));
   s->policy = xstrdup (policy);
-  if (req->kind == CARVE_SCHED_COOPERATIVE || req->kind == CARVE_SCHED_FIFO || req->kind == CARVE_SCHED_RR)
+  if (req->sched == CARVE_SCHED_COOPERATIVE || req->sched == CARVE_SCHED_FIFO || req->sched == CARVE_SCHED_RR)
     {
       s->has_priority = true;
-      s->priority = req->priority;
+      s->priority = priority;
     }
-  spec->process->scheduler = s;
+  return s;
 }
 
 /* --- RT bandwidth -------------------------------------------------------------- */
@@ -427,47 +397,53 @@ is_realtime (const char *policy)
   return policy && (strcmp (policy, "SCHED_FIFO") == 0 || strcmp (policy, "SCHED_RR") == 0);
 }
 
-int
-carve_sched_grant_rt (carve_ledger_t l, const char *owner, const carve_spec_t spec, carve_cgroup_t cg,
-                      carve_error_t *err)
+/* The cpu hierarchy's mount when it has RT group scheduling, NULL
+   otherwise (a kernel without it, or cgroup2, where RT tasks stay in the
+   root's bandwidth and there is nothing to grant).  */
+static char *
+rt_group_mount (void)
 {
   cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
   const struct carve_cgroup_hierarchy_s *h;
-  const struct carve_spec_cpu_s *cpu;
   cleanup_free char *file = NULL;
-  const char *dir;
-  int64_t runtime = -1;
+  carve_error_t e = NULL;
 
-  if (spec->process == NULL || spec->process->scheduler == NULL || !is_realtime (spec->process->scheduler->policy))
-    return 0;
-  dir = carve_cgroup_dir (cg, "cpu");
-  if (dir == NULL)
-    return 0;
-  /* Without RT group scheduling (no such file: a kernel without it, or
-     cgroup2, where RT tasks stay in the root's bandwidth) there is nothing
-     to grant.  */
-  file = carve_path_join (dir, "cpu.rt_runtime_us");
-  if (!carve_path_exists (file))
-    return 0;
-  if (carve_cgroup_layout_detect_host (&layout, err) < 0)
-    return -1;
+  if (carve_cgroup_layout_detect_host (&layout, &e) < 0)
+    {
+      carve_error_release (&e);
+      return NULL;
+    }
   h = carve_cgroup_layout_find (layout, "cpu");
   if (h == NULL || h->v2)
+    return NULL;
+  file = carve_path_join (h->mount, "cpu.rt_runtime_us");
+  if (!carve_path_exists (file))
+    return NULL;
+  return xstrdup (h->mount);
+}
+
+bool
+carve_sched_needs_rt_grant (const char *policy)
+{
+  cleanup_free char *mount = NULL;
+
+  if (!is_realtime (policy))
+    return false;
+  mount = rt_group_mount ();
+  return mount != NULL;
+}
+
+int
+carve_sched_grant_rt (carve_ledger_t l, const char *owner, int64_t runtime, const char *source, carve_cgroup_t cg,
+                      carve_error_t *err)
+{
+  cleanup_free char *mount = rt_group_mount ();
+  const char *dir = carve_cgroup_dir (cg, "cpu");
+
+  if (mount == NULL || dir == NULL)
     return 0;
-  cpu = spec->linux_ && spec->linux_->resources ? spec->linux_->resources->cpu : NULL;
-  if (cpu && cpu->has_realtime_runtime && cpu->realtime_runtime >= 0)
-    runtime = cpu->realtime_runtime;
-  if (carve_sched_grant_rt_at (l, owner, h->mount, dir, runtime, err) < 0)
-    {
-      const char *value = NULL;
-      for (size_t i = 0; spec->annotations && i < spec->annotations->len; i++)
-        if (strcmp (spec->annotations->keys[i], "carve.sched") == 0)
-          value = spec->annotations->values[i];
-      if (value)
-        return carve_error_wrap (err, "%s: `%s` (process.scheduler %s)", KEY_SCHED, value,
-                                 spec->process->scheduler->policy);
-      return carve_error_wrap (err, "process.scheduler %s", spec->process->scheduler->policy);
-    }
+  if (carve_sched_grant_rt_at (l, owner, mount, dir, runtime, err) < 0)
+    return carve_error_wrap (err, "%s", source);
   return 0;
 }
 

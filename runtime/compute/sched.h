@@ -7,40 +7,30 @@
 #ifndef CARVE_COMPUTE_SCHED_H
 #define CARVE_COMPUTE_SCHED_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "runtime/base/error.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/linux/cgroup.h"
+#include "spec/annotations.h"
 #include "spec/spec.h"
 
-enum carve_sched_kind
-{
-  CARVE_SCHED_DEFAULT,
-  CARVE_SCHED_COOPERATIVE,
-  CARVE_SCHED_BATCH,
-  CARVE_SCHED_IDLE,
-  CARVE_SCHED_FIFO,
-  CARVE_SCHED_RR,
-};
+/* process.scheduler for REQ's carve.sched, NULL when the request leaves
+   it alone or SPEC has one of its own (the spec takes precedence).  */
+struct carve_spec_scheduler_s *carve_sched_plan (const struct carve_compute_request_s *req, const carve_spec_t spec);
 
-struct carve_sched_request_s
-{
-  enum carve_sched_kind kind;
-  int priority; /* FIFO, RR: 1..99 */
-};
+/* Whether a process of POLICY ("SCHED_FIFO", ...; NULL: none) needs RT
+   runtime granted to its cgroup on this node: a real-time policy under RT
+   group scheduling (the v1 cpu controller's cpu.rt_runtime_us).  */
+bool carve_sched_needs_rt_grant (const char *policy);
 
-/* VALUE is the annotation's (NULL: default).  Errors name the key:
-   "annotations.carve.sched: `fifo:0` ...".  */
-int carve_sched_parse (const char *value, struct carve_sched_request_s *ret, carve_error_t *err);
-
-/* Sets process.scheduler from REQ unless SPEC has one (the spec takes
-   precedence).  */
-void carve_sched_adjust_spec (const struct carve_sched_request_s *req, carve_spec_t spec);
-
-/* When SPEC's process.scheduler is SCHED_FIFO or SCHED_RR and the node has
-   RT group scheduling (cpu.rt_runtime_us): grants RT runtime to CG and each
-   ancestor below the root, recording every ancestor's value in the ledger
-   under OWNER and committing before it is raised.  */
-int carve_sched_grant_rt (carve_ledger_t l, const char *owner, const carve_spec_t spec, carve_cgroup_t cg,
+/* Grants RT runtime to CG and each ancestor below the root, recording
+   every ancestor's value in the ledger under OWNER and committing before
+   it is raised: RUNTIME (-1: all the ancestors can pass down).  SOURCE
+   names the request in errors ("annotations.carve.sched: `cooperative`
+   (process.scheduler SCHED_FIFO)").  */
+int carve_sched_grant_rt (carve_ledger_t l, const char *owner, int64_t runtime, const char *source, carve_cgroup_t cg,
                           carve_error_t *err);
 
 /* After a partition left the ledger: every cpu.rt_runtime_us that

@@ -222,3 +222,19 @@ carve_topology_pick (carve_topology_t t, const carve_cpumask_t *avail, size_t n,
     take (t, &usable, &all, &want, ret);
   return want == 0;
 }
+
+int
+carve_topology_serviceos (carve_topology_t t, carve_node_config_t node, carve_cpumask_t *ret, carve_error_t *err)
+{
+  carve_cpumask_zero (ret);
+  if (node->serviceos_cpus)
+    {
+      if (carve_cpumask_parse_list (node->serviceos_cpus, ret, err) < 0)
+        return carve_error_wrap (err, "node config: serviceos_cpus");
+      return 0;
+    }
+  /* Documented default: the first online CPU.  */
+  if (carve_cpumask_next (&t->online, 0) >= 0)
+    carve_cpumask_set (ret, (unsigned) carve_cpumask_next (&t->online, 0));
+  return 0;
+}

@@ -10,6 +10,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/cpumask.h"
 #include "runtime/base/error.h"
+#include "spec/node-config.h"
 
 struct carve_topology_s
 {
@@ -30,6 +31,10 @@ int carve_topology_read (const char *sys_root, carve_topology_t *ret, carve_erro
 void carve_topology_free (carve_topology_t t);
 CARVE_DEFINE_CLEANUP (topology, carve_topology_t, carve_topology_free)
 #define cleanup_topology CARVE_CLEANUP (topology)
+
+/* The ServiceOS's CPUs: the node config's serviceos_cpus, by default the
+   first online CPU.  */
+int carve_topology_serviceos (carve_topology_t t, carve_node_config_t node, carve_cpumask_t *ret, carve_error_t *err);
 
 /* Picks N CPUs out of AVAIL: within the first NUMA node that has N of them
    if any does, else across nodes in order; in each, the cores whose every

@@ -1,3 +1,19 @@
+/* The parent side of `create` (and of `run`): reads and checks the bundle,
+   claims the container's id and its compute partition, clones the init,
+   places it in its cgroup, drives it through its setup and saves the
+   state.  It reads top to bottom in the order it runs:
+     prepare   everything that is checked before anything changes: the
+               config, the carve.* request and the compute plan, the
+               namespaces, sysctl, seccomp, the terminal options
+     claim     the state directory (the id), the compute partition in the
+               node ledger, the exec fifo and the sync socket
+     spawn     the init, its id mappings, its cgroup and resources, what
+               the compute plan applies along the cgroup's path, the
+               hooks it asks for, until it reports READY
+     commit    config.json, state.json and the pid file
+   Each step that changes something records it in struct create_s; any
+   failure runs the one rollback, which undoes exactly what was recorded:
+   the init and its cgroup, the partition, the state directory.  */
 #include <config.h>
 
 #include <errno.h>
@@ -25,11 +41,11 @@
 #include "runtime/linux/notify.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/sysctl.h"
+#include "spec/annotations.h"
 #include "spec/node-config.h"
+#include "spec/resources.h"
 #include "sync.h"
 #include "xalloc.h"
-
-#define ISOLATION_ANNOTATION "carve.isolation"
 
 void
 carve_spawned_release (struct carve_spawned_s *s)
@@ -61,27 +77,6 @@ warnf (const struct carve_context_s *ctx, const char *fmt, ...)
     carve_oom ();
   va_end (ap);
   ctx->warn (ctx->warn_data, msg);
-}
-
-/* --isolation, else the carve.isolation annotation, else the node
-   config's isolation (itself permeable by default).  */
-static int
-resolve_isolation (const struct carve_context_s *ctx, const carve_spec_t spec, carve_node_config_t node,
-                   bool *ret_permeable, carve_error_t *err)
-{
-  const char *mode = ctx->isolation;
-
-  if (mode == NULL)
-    {
-      mode = carve_spec_map_get (spec->annotations, ISOLATION_ANNOTATION);
-      if (mode && strcmp (mode, "permeable") != 0 && strcmp (mode, "oci") != 0)
-        return carve_make_error (err, 0, "annotations.%s: `%s` is not `permeable` or `oci`", ISOLATION_ANNOTATION,
-                                 mode);
-    }
-  if (mode == NULL)
-    mode = node->isolation;
-  *ret_permeable = strcmp (mode, "permeable") == 0;
-  return 0;
 }
 
 /* Which namespaces the init is cloned into, joins, or unshares.  */
@@ -218,9 +213,9 @@ add_device_rule (struct carve_spec_linux_resources_s *res, const char *type, int
    (the default /dev nodes, the pty devices, mknod) and the devices it
    lists in linux.devices, as runc does.  */
 static void
-add_default_device_rules (carve_spec_t spec)
+add_default_device_rules (const carve_spec_t spec, struct carve_spec_linux_resources_s *res)
 {
-  struct carve_spec_linux_s *lx = spec->linux_;
+  const struct carve_spec_linux_s *lx = spec->linux_;
   static const struct
   {
     const char *type;
@@ -233,17 +228,322 @@ add_default_device_rules (carve_spec_t spec)
   };
   size_t i;
 
-  if (lx == NULL || lx->resources == NULL || lx->resources->devices_len == 0)
+  if (lx == NULL || res == NULL || res->devices_len == 0)
     return;
   for (i = 0; i < sizeof (defaults) / sizeof (defaults[0]); i++)
-    add_device_rule (lx->resources, defaults[i].type, defaults[i].major, defaults[i].minor, defaults[i].access);
+    add_device_rule (res, defaults[i].type, defaults[i].major, defaults[i].minor, defaults[i].access);
   for (i = 0; i < lx->devices_len; i++)
     {
       const struct carve_spec_linux_device_s *d = lx->devices[i];
       if (strcmp (d->type, "p") == 0)
         continue;
-      add_device_rule (lx->resources, strcmp (d->type, "b") == 0 ? "b" : "c", d->major, d->minor, "rwm");
+      add_device_rule (res, strcmp (d->type, "b") == 0 ? "b" : "c", d->major, d->minor, "rwm");
     }
+}
+
+static void
+run_poststop_hooks (const struct carve_context_s *ctx, const carve_spec_t spec, const struct carve_state_s *st)
+{
+  cleanup_free char *state = NULL;
+  cleanup_strv char **warnings = NULL;
+  size_t i;
+
+  if (spec == NULL || st == NULL || spec->hooks == NULL || spec->hooks->poststop_len == 0)
+    return;
+  state = carve_container_hook_state (st, "stopped");
+  (void) carve_hooks_run_all_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &warnings);
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (ctx, "%s", warnings[i]);
+}
+
+/* --isolation, else the carve.isolation annotation, else the node
+   config's isolation (itself permeable by default).  */
+static bool
+resolve_permeable (const struct carve_context_s *ctx, const struct carve_compute_request_s *req,
+                   carve_node_config_t node)
+{
+  if (ctx->isolation)
+    return strcmp (ctx->isolation, "permeable") == 0;
+  if (req->isolation != CARVE_ISOLATION_UNSET)
+    return req->isolation == CARVE_ISOLATION_PERMEABLE;
+  return strcmp (node->isolation, "permeable") == 0;
+}
+
+int
+carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compute_plan_s *plan,
+                               carve_seccomp_t **ret, char ***ret_warnings, carve_error_t *err)
+{
+  /* carve.syscalls.deny without linux.seccomp: a filter that allows
+     everything else.  */
+  struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
+  const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : NULL;
+  char **deny = plan ? plan->syscalls_deny : NULL;
+  char **forward = plan ? plan->syscalls_forward : NULL;
+
+  *ret = NULL;
+  if (sc == NULL && deny == NULL && forward == NULL)
+    return 0;
+  return carve_seccomp_build (sc ? sc : &allow_all, forward, deny, ret, ret_warnings, err);
+}
+
+/* Everything create builds on its way, and what it changed: the rollback
+   undoes what is recorded here, and create_release frees it.  */
+struct create_s
+{
+  const struct carve_context_s *ctx;
+  const struct carve_create_options_s *opts;
+  bool foreground;
+
+  /* prepare */
+  char *bundle, *config_path, *config_buf, *rootfs;
+  size_t config_len;
+  carve_spec_t spec;
+  carve_node_config_t node;
+  struct carve_compute_request_s request;
+  bool permeable;
+  struct ns_plan_s ns;
+  struct carve_spec_map_s *sysctl;
+  carve_compute_plan_t plan; /* moves into state->compute at claim */
+  carve_seccomp_t *seccomp;
+  int listen_fds;
+  /* What the init applies: the spec's resources with the plan's laid over
+     them, the spec's mounts and the plan's.  */
+  struct carve_spec_linux_resources_s *resources;
+  struct carve_spec_mount_s **mounts;
+  size_t mounts_len;
+
+  /* claim */
+  char *dir;      /* the state directory: the id is ours */
+  bool claimed;   /* a partition in the node ledger */
+  char *notify_dir, *notify_in_container;
+  int fifo_fd;
+  int sync_fds[2];
+  int console_dirfd;
+  char **env;
+  struct carve_state_s *st;
+
+  /* spawn */
+  struct carve_init_config_s cfg;
+  pid_t pid;        /* the init, until it is reaped */
+  carve_cgroup_t cg; /* its cgroup, once made */
+  int pty;
+};
+
+static void
+create_release (struct create_s *c)
+{
+  free (c->bundle);
+  free (c->config_path);
+  free (c->config_buf);
+  free (c->rootfs);
+  carve_spec_free (c->spec);
+  carve_node_config_free (c->node);
+  carve_compute_request_release (&c->request);
+  free (c->ns.join);
+  if (c->sysctl)
+    {
+      free (c->sysctl->keys);
+      free (c->sysctl->values);
+      free (c->sysctl);
+    }
+  carve_compute_plan_free (c->plan);
+  carve_seccomp_free (c->seccomp);
+  carve_spec_resources_free (c->resources);
+  free (c->mounts);
+  free (c->dir);
+  free (c->notify_dir);
+  free (c->notify_in_container);
+  if (c->fifo_fd >= 0)
+    close (c->fifo_fd);
+  if (c->sync_fds[0] >= 0)
+    close (c->sync_fds[0]);
+  if (c->sync_fds[1] >= 0)
+    close (c->sync_fds[1]);
+  if (c->console_dirfd >= 0)
+    close (c->console_dirfd);
+  carve_strv_free (c->env);
+  carve_state_free (c->st);
+  carve_cgroup_free (c->cg);
+  if (c->pty >= 0)
+    close (c->pty);
+}
+
+/* The compute plan: the state keeps it from the claim on.  */
+static carve_compute_plan_t
+plan_of (const struct create_s *c)
+{
+  return c->st && c->st->compute ? c->st->compute : c->plan;
+}
+
+/* Undoes what C records, in the reverse of the order it was done: the init
+   and its cgroup, the compute partition, the state directory.  runtime.md:
+   a create that fails once the container exists goes on to destroy it and
+   to the poststop hooks (their failures are warnings), as runc's destroy
+   does.  */
+static void
+rollback (struct create_s *c)
+{
+  carve_error_t ignored = NULL;
+
+  if (c->pid > 0)
+    {
+      (void) kill (c->pid, SIGKILL);
+      (void) waitpid (c->pid, NULL, 0);
+    }
+  if (c->cg)
+    {
+      (void) carve_cgroup_kill_all (c->cg, SIGKILL, &ignored);
+      carve_error_release (&ignored);
+      (void) carve_cgroup_destroy (c->cg, &ignored);
+      carve_error_release (&ignored);
+    }
+  if (c->claimed)
+    {
+      cleanup_strv char **warnings = NULL;
+      size_t i;
+      (void) carve_compute_release (c->node, c->ctx->root, c->opts->id, &warnings, &ignored);
+      if (ignored)
+        warnf (c->ctx, "%s", ignored->msg);
+      carve_error_release (&ignored);
+      for (i = 0; warnings && warnings[i]; i++)
+        warnf (c->ctx, "%s", warnings[i]);
+    }
+  if (c->pid > 0)
+    run_poststop_hooks (c->ctx, c->spec, c->st);
+  if (c->dir)
+    {
+      (void) carve_rm_rf (c->dir, &ignored);
+      carve_error_release (&ignored);
+    }
+}
+
+/* --- prepare ------------------------------------------------------------- */
+
+static int
+read_bundle (struct create_s *c, carve_error_t *err)
+{
+  const struct carve_create_options_s *opts = c->opts;
+  cleanup_free char *p = NULL;
+  struct stat sb;
+
+  if (carve_state_validate_id (opts->id, err) < 0)
+    return -1;
+  c->bundle = realpath (opts->bundle ? opts->bundle : ".", NULL);
+  if (c->bundle == NULL)
+    return carve_make_error (err, errno, "bundle `%s`", opts->bundle ? opts->bundle : ".");
+  c->config_path = opts->config_path ? xstrdup (opts->config_path) : carve_path_join (c->bundle, "config.json");
+  if (carve_read_file (c->config_path, &c->config_buf, &c->config_len, err) < 0)
+    return -1;
+  c->spec = carve_spec_parse (c->config_buf, c->config_len, err);
+  if (c->spec == NULL)
+    return carve_error_wrap (err, "`%s`", c->config_path);
+  if (c->spec->process == NULL)
+    return carve_make_error (err, 0, "process: required to create a container");
+
+  p = c->spec->root->path[0] == '/' ? xstrdup (c->spec->root->path) : carve_path_join (c->bundle, c->spec->root->path);
+  c->rootfs = realpath (p, NULL);
+  if (c->rootfs == NULL)
+    return carve_make_error (err, errno, "root.path: rootfs `%s`", p);
+  if (stat (c->rootfs, &sb) < 0 || !S_ISDIR (sb.st_mode))
+    return carve_make_error (err, ENOTDIR, "root.path: rootfs `%s`", c->rootfs);
+  return 0;
+}
+
+/* The namespaces, and the settings that only make sense inside one the
+   container may not own.  */
+static int
+prepare_namespaces (struct create_s *c, carve_error_t *err)
+{
+  const carve_spec_t spec = c->spec;
+
+  if (plan_namespaces (spec, c->permeable, strcmp (c->rootfs, "/") == 0, &c->ns, err) < 0)
+    return -1;
+  if ((spec->hostname || spec->domainname) && !c->ns.uts_ns)
+    {
+      /* runc refuses a name without a UTS namespace to hold it.  */
+      if (!c->permeable)
+        return carve_make_error (err, 0, "%s: needs a uts namespace in linux.namespaces",
+                                 spec->hostname ? "hostname" : "domainname");
+      if (spec->hostname)
+        warnf (c->ctx, "hostname ignored: the container shares the host's UTS namespace (permeable mode)");
+      if (spec->domainname)
+        warnf (c->ctx, "domainname ignored: the container shares the host's UTS namespace (permeable mode)");
+    }
+  return plan_sysctl (c->ctx, spec, c->permeable, &c->ns, &c->sysctl, err);
+}
+
+static int
+prepare_seccomp (struct create_s *c, carve_error_t *err)
+{
+  cleanup_strv char **warnings = NULL;
+  size_t i;
+
+  if (carve_container_build_seccomp (c->spec, c->plan, &c->seccomp, &warnings, err) < 0)
+    return -1;
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (c->ctx, "%s", warnings[i]);
+  return 0;
+}
+
+/* Socket activation: the fds systemd passed us go on to the container,
+   before the --preserve-fds ones.  As sd_listen_fds(3) and runc, only when
+   they were meant for us (LISTEN_PID is our PID), not inherited from some
+   ancestor.  */
+static int
+listen_fds_for_us (void)
+{
+  const char *listen_env = getenv ("LISTEN_FDS"), *listen_pid = getenv ("LISTEN_PID");
+  long n, lp;
+
+  if (listen_env && *listen_env && carve_parse_long (listen_env, &n) == 0 && n > 0 && n < 65536 && listen_pid != NULL
+      && carve_parse_long (listen_pid, &lp) == 0 && lp == (long) getpid ())
+    return (int) n;
+  return 0;
+}
+
+static int
+check_terminal (const struct create_s *c, carve_error_t *err)
+{
+  bool terminal = c->spec->process->terminal, socket = c->opts->console_socket != NULL;
+
+  if (terminal && !socket && !c->foreground)
+    return carve_make_error (err, 0, "process.terminal: a detached container with a terminal needs --console-socket");
+  if (!terminal && socket)
+    return carve_make_error (err, 0, "--console-socket: process.terminal is false");
+  return 0;
+}
+
+static int
+prepare (struct create_s *c, carve_error_t *err)
+{
+  if (read_bundle (c, err) < 0 || carve_compute_request_parse (c->spec, &c->request, err) < 0
+      || carve_node_config_load (&c->node, err) < 0)
+    return -1;
+  c->permeable = resolve_permeable (c->ctx, &c->request, c->node);
+  if (prepare_namespaces (c, err) < 0
+      || carve_compute_plan (&c->request, c->spec, c->node, c->ns.mount_ns, &c->plan, err) < 0
+      || prepare_seccomp (c, err) < 0 || check_terminal (c, err) < 0)
+    return -1;
+  c->listen_fds = listen_fds_for_us ();
+  return 0;
+}
+
+/* --- claim --------------------------------------------------------------- */
+
+/* As runc: the container sees NOTIFY_SOCKET in /run/notify, a bind mount of
+   our state directory's notify/ (the socket itself does not exist before
+   `start` creates it, so its directory is bound).  */
+static int
+claim_notify (struct create_s *c, const char *host_notify, carve_error_t *err)
+{
+  const char *slash = strrchr (host_notify, '/');
+  cleanup_free char *base = xstrdup (slash ? slash + 1 : "notify.sock");
+
+  c->notify_dir = carve_path_join (c->dir, "notify");
+  if (mkdir (c->notify_dir, 0755) < 0)
+    return carve_make_error (err, errno, "mkdir `%s`", c->notify_dir);
+  c->notify_in_container = c->ns.mount_ns ? carve_path_join ("/run/notify", base) : carve_path_join (c->notify_dir, base);
+  return 0;
 }
 
 static char **
@@ -263,6 +563,164 @@ build_env (const carve_spec_t spec, int listen_fds, const char *notify_path)
   return env;
 }
 
+/* The exec fifo `start` opens, and the socket the init and we talk over.  */
+static int
+claim_channels (struct create_s *c, carve_error_t *err)
+{
+  cleanup_free char *fifo = carve_path_join (c->dir, "exec.fifo");
+
+  /* The init opens the fifo for writing after it dropped to process.user:
+     0622 whatever our umask, as runc does.  */
+  if (mkfifo (fifo, 0622) < 0 || chmod (fifo, 0622) < 0)
+    return carve_make_error (err, errno, "mkfifo `%s`", fifo);
+  c->fifo_fd = open (fifo, O_PATH | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return carve_make_error (err, errno, "open `%s`", fifo);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync_fds) < 0)
+    return carve_make_error (err, errno, "socketpair");
+  return 0;
+}
+
+static struct carve_state_s *
+new_state (const struct create_s *c, const char *host_notify)
+{
+  struct carve_state_s *st = xzalloc (sizeof (*st));
+  const struct carve_spec_map_s *a = c->spec->annotations;
+
+  st->id = xstrdup (c->opts->id);
+  st->bundle = xstrdup (c->bundle);
+  st->rootfs = xstrdup (c->rootfs);
+  st->created = carve_state_now_rfc3339 ();
+  st->isolation = xstrdup (c->permeable ? "permeable" : "oci");
+  st->oci_version = xstrdup (c->spec->oci_version);
+  st->notify_socket_host = host_notify ? xstrdup (host_notify) : NULL;
+  if (a)
+    {
+      size_t i;
+      st->annotations = xzalloc (sizeof (*st->annotations));
+      st->annotations->keys = xcalloc (a->len + 1, sizeof (char *));
+      st->annotations->values = xcalloc (a->len + 1, sizeof (char *));
+      for (i = 0; i < a->len; i++)
+        {
+          st->annotations->keys[i] = xstrdup (a->keys[i]);
+          st->annotations->values[i] = xstrdup (a->values[i]);
+        }
+      st->annotations->len = a->len;
+    }
+  return st;
+}
+
+/* What the init applies: the spec's resources and mounts with the compute
+   plan's (its CPUs, memory limits, huge pages) laid over them.  The spec
+   itself is never changed.  */
+static void
+compose (struct create_s *c)
+{
+  const carve_compute_plan_t plan = plan_of (c);
+  const struct carve_spec_linux_s *lx = c->spec->linux_;
+  size_t n = c->spec->mounts_len;
+
+  c->resources = carve_spec_resources_dup (lx ? lx->resources : NULL);
+  if (plan->resources)
+    {
+      struct carve_spec_linux_resources_s *over = carve_spec_resources_dup (plan->resources);
+      if (c->resources == NULL)
+        c->resources = xzalloc (sizeof (*c->resources));
+      carve_spec_resources_merge (c->resources, over);
+      carve_spec_resources_free (over);
+    }
+  /* A real-time compute container's own cpu.rt_runtime_us is granted by
+     carve_compute_apply once its ancestors have room for it: written with
+     the other resources, the kernel would refuse it (EINVAL) under a
+     parent with none.  */
+  if (plan->rt_grant && c->resources && c->resources->cpu)
+    c->resources->cpu->has_realtime_runtime = false;
+  add_default_device_rules (c->spec, c->resources);
+
+  c->mounts = xcalloc (n + 2, sizeof (*c->mounts));
+  if (n)
+    memcpy (c->mounts, c->spec->mounts, n * sizeof (*c->mounts));
+  if (plan->mount)
+    c->mounts[n++] = plan->mount;
+  c->mounts_len = n;
+}
+
+static int
+claim (struct create_s *c, carve_error_t *err)
+{
+  const char *host_notify = getenv ("NOTIFY_SOCKET");
+  cleanup_strv char **warnings = NULL;
+  size_t i;
+
+  if (host_notify && *host_notify == '\0')
+    host_notify = NULL;
+  /* From here on the id is ours: the rollback removes the directory.  */
+  if (carve_state_dir_create (c->ctx->root, c->opts->id, &c->dir, err) < 0)
+    return -1;
+  if (host_notify && claim_notify (c, host_notify, err) < 0)
+    return -1;
+  c->env = build_env (c->spec, c->listen_fds, c->notify_in_container);
+  c->st = new_state (c, host_notify);
+  c->st->compute = steal_pointer (&c->plan);
+
+  /* The partition is claimed before the init exists, so its CPUs, memory
+     and huge pages are the container's from its first instruction.  */
+  c->claimed = plan_of (c)->partition;
+  if (carve_compute_claim (plan_of (c), c->spec, c->ctx->root, c->opts->id, &warnings, err) < 0)
+    {
+      c->claimed = false;
+      return -1;
+    }
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (c->ctx, "%s", warnings[i]);
+  compose (c);
+  return claim_channels (c, err);
+}
+
+/* --- spawn --------------------------------------------------------------- */
+
+static void
+init_config (struct create_s *c)
+{
+  struct carve_init_config_s *cfg = &c->cfg;
+  const carve_compute_plan_t plan = plan_of (c);
+  size_t i;
+
+  memset (cfg, 0, sizeof (*cfg));
+  cfg->id = c->opts->id;
+  cfg->spec = c->spec;
+  cfg->bundle = c->bundle;
+  cfg->rootfs = c->rootfs;
+  cfg->sysctl = c->sysctl;
+  cfg->sync_fd = c->sync_fds[1];
+  cfg->fifo_fd = c->fifo_fd;
+  cfg->new_mount_ns = c->ns.mount_ns;
+  cfg->new_uts_ns = c->ns.uts_ns;
+  cfg->permeable = c->permeable;
+  cfg->userns = c->ns.user_ns_new;
+  for (i = 0; i < c->ns.join_len; i++)
+    if (strcmp (c->ns.join[i]->type, "user") == 0)
+      cfg->userns = true;
+  cfg->join = c->ns.join;
+  cfg->join_len = c->ns.join_len;
+  cfg->unshare_cgroup_ns = c->ns.unshare_cgroup;
+  cfg->unshare_time_ns = c->ns.unshare_time;
+  cfg->console_socket = c->opts->console_socket;
+  cfg->console_socket_dirfd = -1;
+  cfg->tty_to_parent = c->foreground && c->opts->console_socket == NULL;
+  cfg->preserve_fds = c->listen_fds + c->opts->preserve_fds;
+  cfg->no_pivot = c->opts->no_pivot;
+  cfg->no_new_keyring = c->opts->no_new_keyring;
+  cfg->env = c->env;
+  cfg->notify_socket_host = c->notify_in_container && c->ns.mount_ns ? c->notify_in_container : NULL;
+  cfg->notify_socket_state = c->notify_in_container && c->ns.mount_ns ? c->notify_dir : NULL;
+  cfg->seccomp = c->seccomp;
+  cfg->listen_fds = c->listen_fds;
+  cfg->mounts = c->mounts;
+  cfg->mounts_len = c->mounts_len;
+  cfg->scheduler = plan->scheduler ? plan->scheduler : c->spec->process->scheduler;
+}
+
 static pid_t
 clone_init (uint64_t flags)
 {
@@ -275,85 +733,116 @@ clone_init (uint64_t flags)
   return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
 }
 
-/* Runs in the parent while the init waits for CARVE_SYNC_GO: id mappings,
-   cgroup, then the hooks of the runtime namespace when the init asks.  */
+/* Clones the init into the namespaces the plan allows.  `run` forwards
+   signals through a signalfd: they are blocked from before the clone, and
+   the init unblocks them.  */
 static int
-drive_init (const struct carve_context_s *ctx, const struct carve_create_options_s *opts, const carve_spec_t spec,
-            const struct ns_plan_s *plan, carve_compute_t compute, const char *dir, int sync_fd, pid_t pid,
-            struct carve_state_s *st, carve_cgroup_t *ret_cg, int *ret_pty, carve_error_t *err)
+spawn_init (struct create_s *c, carve_error_t *err)
 {
-  const struct carve_spec_linux_s *lx = spec->linux_;
-  cleanup_free char *pid_str = xasprintf ("%d", (int) pid);
-  CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
-  carve_cgroup_layout_t layout = NULL;
+  cleanup_close int pid_ns_fd = -1, own_pid_ns_fd = -1;
 
-  if (plan->user_ns_new
-      && carve_userns_write_mappings (pid, lx ? lx->uid_mappings : NULL, lx ? lx->uid_mappings_len : 0,
+  if (c->spec->process->terminal && c->opts->console_socket != NULL)
+    {
+      /* The init connects after pivot_root, where the host's path is gone:
+         it reaches the socket relative to this directory.  */
+      if (carve_container_open_socket_dir (c->opts->console_socket, &c->console_dirfd, &c->cfg.console_socket_name,
+                                           err)
+          < 0)
+        return -1;
+      c->cfg.console_socket_dirfd = c->console_dirfd;
+    }
+  /* Joining a PID namespace by path takes effect for our children only:
+     join it around the clone, then return to ours.  */
+  if (c->ns.pid_join_path)
+    {
+      own_pid_ns_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      pid_ns_fd = open (c->ns.pid_join_path, O_RDONLY | O_CLOEXEC);
+      if (own_pid_ns_fd < 0 || pid_ns_fd < 0 || setns (pid_ns_fd, CLONE_NEWPID) < 0)
+        return carve_make_error (err, errno, "linux.namespaces: join pid namespace `%s`", c->ns.pid_join_path);
+    }
+
+  c->pid = clone_init (c->ns.clone_flags);
+  if (c->pid == 0)
+    {
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      close (c->sync_fds[0]);
+      carve_init_run (&c->cfg);
+    }
+  if (c->pid < 0)
+    {
+      c->pid = -1;
+      return carve_make_error (err, errno, "clone the container's init");
+    }
+  if (own_pid_ns_fd >= 0 && setns (own_pid_ns_fd, CLONE_NEWPID) < 0)
+    return carve_make_error (err, errno, "return to carve's pid namespace");
+  close (c->sync_fds[1]);
+  c->sync_fds[1] = -1;
+  c->st->pid = c->pid;
+  return 0;
+}
+
+/* The init's cgroup on every hierarchy, its resources, and what the
+   compute plan applies along the cgroup's path, while the init waits for
+   CARVE_SYNC_GO.  */
+static int
+place_init (struct create_s *c, carve_error_t *err)
+{
+  const struct carve_spec_linux_s *lx = c->spec->linux_;
+  const carve_compute_plan_t plan = plan_of (c);
+  const struct carve_cgroup_placement_s placement
+      = { .cpuset_path = plan->cpuset_path, .cpus = plan->cpus, .load_balance = plan->load_balance };
+  const struct carve_cgroup_placement_s *where = plan->cpuset_path ? &placement : NULL;
+  const char *cgroups_path = lx ? lx->cgroups_path : NULL;
+  cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
+  cleanup_strv char **warnings = NULL;
+  size_t i;
+
+  if (c->ns.user_ns_new
+      && carve_userns_write_mappings (c->pid, lx ? lx->uid_mappings : NULL, lx ? lx->uid_mappings_len : 0,
                                       lx ? lx->gid_mappings : NULL, lx ? lx->gid_mappings_len : 0, false, err)
              < 0)
     return -1;
-
   if (carve_cgroup_layout_detect_host (&layout, err) < 0)
     return -1;
   /* Saved before the cgroup exists too: a carve killed (-9) while it makes
      the directories leaves a state from which `delete` removes them.  */
-  st->pid_start = carve_state_pid_start_time (pid);
-  if (carve_cgroup_resolve (layout, lx ? lx->cgroups_path : NULL, opts->id, ctx->systemd_cgroup, &st->cgroup_path,
+  c->st->pid_start = carve_state_pid_start_time (c->pid);
+  if (carve_cgroup_resolve (layout, cgroups_path, c->opts->id, c->ctx->systemd_cgroup, where, &c->st->cgroup_path,
                             err)
           < 0
-      || carve_state_save (dir, st, err) < 0
-      || carve_cgroup_create (layout, lx ? lx->cgroups_path : NULL, opts->id, ctx->systemd_cgroup, pid, &cg, err) < 0)
-    {
-      carve_cgroup_layout_free (layout);
-      return -1;
-    }
-  carve_cgroup_layout_free (layout);
-  /* The ownership of the cgroup passes to the caller now, so that it is
-     removed on any later failure.  */
-  *ret_cg = steal_pointer (&cg);
-  free (st->cgroup_path);
-  st->cgroup_path = xstrdup (carve_cgroup_path (*ret_cg));
+      || carve_state_save (c->dir, c->st, err) < 0
+      || carve_cgroup_create (layout, cgroups_path, c->opts->id, c->ctx->systemd_cgroup, where, c->pid, &c->cg, err)
+             < 0)
+    return -1;
+  free (c->st->cgroup_path);
+  c->st->cgroup_path = xstrdup (carve_cgroup_path (c->cg));
   /* Saved now, not only at the end: if carve is killed (-9) from here on,
      the init dies with it (PDEATHSIG) and `delete` finds the cgroup to
      remove in this state, as it would for any stopped container.  */
-  if (carve_state_save (dir, st, err) < 0)
+  if (carve_state_save (c->dir, c->st, err) < 0)
     return -1;
-  {
-    /* A real-time compute container's RT runtime is granted along the
-       cgroup's path by carve_compute_apply, which writes the container's
-       own realtimeRuntime once the ancestors have room for it: written
-       now, the kernel would refuse it (EINVAL) under a parent with none.  */
-    struct carve_spec_cpu_s *cpu = lx && lx->resources ? lx->resources->cpu : NULL;
-    const struct carve_spec_scheduler_s *sch = spec->process ? spec->process->scheduler : NULL;
-    bool hold_rt = carve_compute_active (compute) && cpu && cpu->has_realtime_runtime && sch
-                   && (strcmp (sch->policy, "SCHED_FIFO") == 0 || strcmp (sch->policy, "SCHED_RR") == 0);
-    int r;
-    if (hold_rt)
-      cpu->has_realtime_runtime = false;
-    r = lx && lx->resources ? carve_cgroup_apply_resources (*ret_cg, lx->resources, err) : 0;
-    if (hold_rt)
-      cpu->has_realtime_runtime = true;
-    if (r < 0)
-      return -1;
-  }
-  if (carve_compute_active (compute))
-    {
-      cleanup_strv char **warnings = NULL;
-      size_t i;
-      if (carve_compute_apply (compute, *ret_cg, &warnings, err) < 0)
-        return -1;
-      for (i = 0; warnings && warnings[i]; i++)
-        warnf (ctx, "%s", warnings[i]);
-      /* The cpuset cgroup may have moved into the compute partition.  */
-      free (st->cgroup_path);
-      st->cgroup_path = xstrdup (carve_cgroup_path (*ret_cg));
-      if (carve_state_save (dir, st, err) < 0)
-        return -1;
-    }
+  if ((c->resources && carve_cgroup_apply_resources (c->cg, c->resources, err) < 0)
+      || carve_cgroup_set_memory_min (c->cg, plan->memory_min, err) < 0
+      || carve_compute_apply (plan, c->cg, &warnings, err) < 0)
+    return -1;
+  for (i = 0; warnings && warnings[i]; i++)
+    warnf (c->ctx, "%s", warnings[i]);
+  return 0;
+}
+
+/* Lets the init go and serves what it asks (its pty, the hooks of the
+   runtime namespace) until it reports READY.  */
+static int
+serve_init (struct create_s *c, carve_error_t *err)
+{
+  const carve_spec_t spec = c->spec;
+  cleanup_free char *pid_str = xasprintf ("%d", (int) c->pid);
+  int sync_fd = c->sync_fds[0];
 
   if (carve_sync_send (sync_fd, CARVE_SYNC_GO, pid_str, -1) < 0)
     return carve_make_error (err, errno, "start the container's init");
-
   for (;;)
     {
       cleanup_free char *payload = NULL;
@@ -367,19 +856,18 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
         case CARVE_SYNC_ERROR:
           return carve_make_error (err, 0, "%s", payload ? payload : "the container's init failed");
         case CARVE_SYNC_PTY:
-          if (*ret_pty >= 0)
-            close (*ret_pty);
-          *ret_pty = fd;
+          if (c->pty >= 0)
+            close (c->pty);
+          c->pty = fd;
           break;
         case CARVE_SYNC_CREATE_HOOKS:
           if (spec->hooks && (spec->hooks->prestart_len > 0 || spec->hooks->create_runtime_len > 0))
             {
-              cleanup_free char *state = carve_container_hook_state (st, "creating");
-              if (carve_hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state, err) < 0)
-                return -1;
-              if (carve_hooks_run (spec->hooks->create_runtime, spec->hooks->create_runtime_len, "createRuntime",
-                                   state, err)
-                  < 0)
+              cleanup_free char *state = carve_container_hook_state (c->st, "creating");
+              if (carve_hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state, err) < 0
+                  || carve_hooks_run (spec->hooks->create_runtime, spec->hooks->create_runtime_len, "createRuntime",
+                                      state, err)
+                         < 0)
                 return -1;
             }
           if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
@@ -390,7 +878,7 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
             {
               char *save = NULL, *line;
               for (line = strtok_r (payload, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-                warnf (ctx, "%s", line);
+                warnf (c->ctx, "%s", line);
             }
           return 0;
         default:
@@ -401,382 +889,63 @@ drive_init (const struct carve_context_s *ctx, const struct carve_create_options
     }
 }
 
-static void
-run_poststop_hooks (const struct carve_context_s *ctx, const carve_spec_t spec, const struct carve_state_s *st)
+static int
+spawn (struct create_s *c, carve_error_t *err)
 {
-  cleanup_free char *state = NULL;
-  cleanup_strv char **warnings = NULL;
-  size_t i;
-
-  if (spec == NULL || st == NULL || spec->hooks == NULL || spec->hooks->poststop_len == 0)
-    return;
-  state = carve_container_hook_state (st, "stopped");
-  (void) carve_hooks_run_all_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &warnings);
-  for (i = 0; warnings && warnings[i]; i++)
-    warnf (ctx, "%s", warnings[i]);
+  init_config (c);
+  if (spawn_init (c, err) < 0 || place_init (c, err) < 0 || serve_init (c, err) < 0)
+    return -1;
+  c->st->pid_start = carve_state_pid_start_time (c->pid);
+  return 0;
 }
 
-#define DENY_ANNOTATION "carve.syscalls.deny"
-#define FORWARD_ANNOTATION "carve.syscalls.forward"
+/* --- commit -------------------------------------------------------------- */
 
-int
-carve_container_build_seccomp (const carve_spec_t spec, carve_seccomp_t **ret, char ***ret_warnings,
-                               carve_error_t *err)
+static int
+commit (struct create_s *c, struct carve_spawned_s *ret, carve_error_t *err)
 {
-  const char *deny_value = carve_spec_map_get (spec->annotations, DENY_ANNOTATION);
-  cleanup_strv char **deny = NULL;
-  /* carve.syscalls.deny without linux.seccomp: a filter that allows
-     everything else.  */
-  struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
-  const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : NULL;
+  cleanup_free char *saved = carve_path_join (c->dir, "config.json");
 
-  *ret = NULL;
-  if (deny_value && carve_seccomp_parse_syscall_list (deny_value, &deny, err) < 0)
-    return carve_error_wrap (err, "annotations.%s", DENY_ANNOTATION);
-  /* Forwarding needs carve-serviceos to answer the trapped calls; until
-     carve ships it, a forwarded call would hang or fail, so it is refused
-     rather than accepted and ignored.  */
-  if (carve_spec_map_get (spec->annotations, FORWARD_ANNOTATION))
-    return carve_make_error (err, 0, "annotations.%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
-                             FORWARD_ANNOTATION, DENY_ANNOTATION);
-  if (sc == NULL && deny == NULL)
-    return 0;
-  return carve_seccomp_build (sc ? sc : &allow_all, NULL, deny, ret, ret_warnings, err);
+  if (carve_write_file_atomic (saved, c->config_buf, c->config_len, 0600, err) < 0
+      || carve_state_save (c->dir, c->st, err) < 0
+      || (c->opts->pid_file && carve_container_write_pid_file (c->opts->pid_file, c->pid, err) < 0))
+    return -1;
+  ret->dir = steal_pointer (&c->dir);
+  ret->state = steal_pointer (&c->st);
+  ret->spec = steal_pointer (&c->spec);
+  ret->pty_master = steal_fd (&c->pty);
+  /* The init is the container's now: no rollback reaps it.  */
+  c->pid = -1;
+  c->claimed = false;
+  carve_cgroup_free (steal_pointer (&c->cg));
+  return 0;
 }
 
 int
 carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
                        bool foreground, struct carve_spawned_s *ret, carve_error_t *err)
 {
-  cleanup_free char *bundle = NULL, *config_path = NULL, *config_buf = NULL, *rootfs = NULL, *dir = NULL;
-  cleanup_free char *fifo = NULL, *notify_dir = NULL, *notify_in_container = NULL;
-  cleanup_free struct carve_spec_map_s *sysctl = NULL;
-  cleanup_strv char **env = NULL;
-  CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
-  cleanup_node_config carve_node_config_t node = NULL;
-  cleanup_compute carve_compute_t compute = NULL;
-  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
-  CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
-  cleanup_seccomp carve_seccomp_t *seccomp = NULL;
-  cleanup_close int fifo_fd = -1, pid_ns_fd = -1, own_pid_ns_fd = -1, pty = -1, console_dirfd = -1;
-  int sync_fds[2] = { -1, -1 };
-  const char *host_notify = getenv ("NOTIFY_SOCKET");
-  const char *listen_env = getenv ("LISTEN_FDS");
-  struct ns_plan_s plan = { 0 };
-  struct carve_init_config_s cfg;
-  bool permeable = true, root_is_host, claimed = false;
-  size_t config_len = 0;
-  int listen_fds = 0, r = -1;
-  pid_t pid = -1;
-  struct stat sb;
+  struct create_s c = { .ctx = ctx, .opts = opts, .foreground = foreground, .fifo_fd = -1, .sync_fds = { -1, -1 },
+                        .console_dirfd = -1, .pid = -1, .pty = -1 };
+  int r = 0;
 
-  if (carve_state_validate_id (opts->id, err) < 0)
-    return -1;
-
-  bundle = realpath (opts->bundle ? opts->bundle : ".", NULL);
-  if (bundle == NULL)
-    return carve_make_error (err, errno, "bundle `%s`", opts->bundle ? opts->bundle : ".");
-  config_path = opts->config_path ? xstrdup (opts->config_path) : carve_path_join (bundle, "config.json");
-  if (carve_read_file (config_path, &config_buf, &config_len, err) < 0)
-    return -1;
-  spec = carve_spec_parse (config_buf, config_len, err);
-  if (spec == NULL)
-    return carve_error_wrap (err, "`%s`", config_path);
-  if (spec->process == NULL)
-    return carve_make_error (err, 0, "process: required to create a container");
-  add_default_device_rules (spec);
-
-  {
-    cleanup_free char *p = spec->root->path[0] == '/' ? xstrdup (spec->root->path)
-                                                      : carve_path_join (bundle, spec->root->path);
-    rootfs = realpath (p, NULL);
-    if (rootfs == NULL)
-      return carve_make_error (err, errno, "root.path: rootfs `%s`", p);
-    if (stat (rootfs, &sb) < 0 || !S_ISDIR (sb.st_mode))
-      return carve_make_error (err, ENOTDIR, "root.path: rootfs `%s`", rootfs);
-  }
-  root_is_host = strcmp (rootfs, "/") == 0;
-
-  if (carve_node_config_load (&node, err) < 0)
-    return -1;
-  if (resolve_isolation (ctx, spec, node, &permeable, err) < 0)
-    return -1;
-  if (plan_namespaces (spec, permeable, root_is_host, &plan, err) < 0)
-    goto out;
-  if ((spec->hostname || spec->domainname) && !plan.uts_ns)
+  if (prepare (&c, err) < 0 || claim (&c, err) < 0 || spawn (&c, err) < 0 || commit (&c, ret, err) < 0)
     {
-      const char *field = spec->hostname ? "hostname" : "domainname";
-      /* runc refuses a name without a UTS namespace to hold it.  */
-      if (!permeable)
-        {
-          carve_make_error (err, 0, "%s: needs a uts namespace in linux.namespaces", field);
-          goto out;
-        }
-      if (spec->hostname)
-        warnf (ctx, "hostname ignored: the container shares the host's UTS namespace (permeable mode)");
-      if (spec->domainname)
-        warnf (ctx, "domainname ignored: the container shares the host's UTS namespace (permeable mode)");
+      rollback (&c);
+      r = -1;
     }
-  if (plan_sysctl (ctx, spec, permeable, &plan, &sysctl, err) < 0)
-    goto out;
-  if (carve_compute_plan (spec, node, plan.mount_ns, &compute, err) < 0)
-    goto out;
-
-  {
-    cleanup_strv char **warnings = NULL;
-    size_t i;
-    if (carve_container_build_seccomp (spec, &seccomp, &warnings, err) < 0)
-      goto out;
-    for (i = 0; warnings && warnings[i]; i++)
-      warnf (ctx, "%s", warnings[i]);
-  }
-
-  if (listen_env && *listen_env)
-    {
-      const char *listen_pid = getenv ("LISTEN_PID");
-      long n, lp;
-      /* Socket activation: the fds systemd passed us go on to the
-         container, before the --preserve-fds ones.  As sd_listen_fds(3)
-         and runc, only when they were meant for us (LISTEN_PID is our
-         PID), not inherited from some ancestor.  */
-      if (carve_parse_long (listen_env, &n) == 0 && n > 0 && n < 65536 && listen_pid != NULL
-          && carve_parse_long (listen_pid, &lp) == 0 && lp == (long) getpid ())
-        listen_fds = (int) n;
-    }
-
-  /* From here on the id is claimed: every failure removes the directory.  */
-  if (carve_state_dir_create (ctx->root, opts->id, &dir, err) < 0)
-    goto out;
-
-  if (host_notify && *host_notify)
-    {
-      cleanup_free char *base = NULL;
-      const char *slash = strrchr (host_notify, '/');
-      notify_dir = carve_path_join (dir, "notify");
-      if (mkdir (notify_dir, 0755) < 0)
-        {
-          carve_make_error (err, errno, "mkdir `%s`", notify_dir);
-          goto fail;
-        }
-      base = xstrdup (slash ? slash + 1 : "notify.sock");
-      /* As runc: the container sees the socket in /run/notify, a bind
-         mount of our state directory's notify/ (the socket itself does not
-         exist before `start` creates it, so its directory is bound).  */
-      if (plan.mount_ns)
-        notify_in_container = carve_path_join ("/run/notify", base);
-      else
-        notify_in_container = carve_path_join (notify_dir, base);
-    }
-  env = build_env (spec, listen_fds, notify_in_container);
-
-  /* The partition is claimed before the init exists, and the spec rewritten
-     with it (cpus, mems, limits, the huge page mount, the scheduler).  */
-  if (carve_compute_active (compute))
-    {
-      if (carve_compute_claim (compute, ctx->root, opts->id, spec, err) < 0)
-        goto fail;
-      claimed = true;
-    }
-
-  fifo = carve_path_join (dir, "exec.fifo");
-  /* The init opens the fifo for writing after it dropped to process.user:
-     0622 whatever our umask, as runc does.  */
-  if (mkfifo (fifo, 0622) < 0 || chmod (fifo, 0622) < 0)
-    {
-      carve_make_error (err, errno, "mkfifo `%s`", fifo);
-      goto fail;
-    }
-  fifo_fd = open (fifo, O_PATH | O_CLOEXEC);
-  if (fifo_fd < 0)
-    {
-      carve_make_error (err, errno, "open `%s`", fifo);
-      goto fail;
-    }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0)
-    {
-      carve_make_error (err, errno, "socketpair");
-      goto fail;
-    }
-
-  st = xzalloc (sizeof (*st));
-  st->id = xstrdup (opts->id);
-  st->bundle = xstrdup (bundle);
-  st->rootfs = xstrdup (rootfs);
-  st->created = carve_state_now_rfc3339 ();
-  st->isolation = xstrdup (permeable ? "permeable" : "oci");
-  st->oci_version = xstrdup (spec->oci_version);
-  st->notify_socket_host = host_notify && *host_notify ? xstrdup (host_notify) : NULL;
-  if (spec->annotations)
-    {
-      size_t i;
-      st->annotations = xzalloc (sizeof (*st->annotations));
-      st->annotations->keys = xcalloc (spec->annotations->len + 1, sizeof (char *));
-      st->annotations->values = xcalloc (spec->annotations->len + 1, sizeof (char *));
-      for (i = 0; i < spec->annotations->len; i++)
-        {
-          st->annotations->keys[i] = xstrdup (spec->annotations->keys[i]);
-          st->annotations->values[i] = xstrdup (spec->annotations->values[i]);
-        }
-      st->annotations->len = spec->annotations->len;
-    }
-
-  memset (&cfg, 0, sizeof (cfg));
-  cfg.id = opts->id;
-  cfg.spec = spec;
-  cfg.bundle = bundle;
-  cfg.rootfs = rootfs;
-  cfg.sysctl = sysctl;
-  cfg.sync_fd = sync_fds[1];
-  cfg.fifo_fd = fifo_fd;
-  cfg.new_mount_ns = plan.mount_ns;
-  cfg.new_uts_ns = plan.uts_ns;
-  cfg.permeable = permeable;
-  cfg.userns = plan.user_ns_new;
-  for (size_t i = 0; i < plan.join_len; i++)
-    if (strcmp (plan.join[i]->type, "user") == 0)
-      cfg.userns = true;
-  cfg.join = plan.join;
-  cfg.join_len = plan.join_len;
-  cfg.unshare_cgroup_ns = plan.unshare_cgroup;
-  cfg.unshare_time_ns = plan.unshare_time;
-  cfg.console_socket = opts->console_socket;
-  cfg.console_socket_dirfd = -1;
-  cfg.tty_to_parent = foreground && opts->console_socket == NULL;
-  cfg.preserve_fds = listen_fds + opts->preserve_fds;
-  cfg.no_pivot = opts->no_pivot;
-  cfg.no_new_keyring = opts->no_new_keyring;
-  cfg.env = env;
-  cfg.notify_socket_host = notify_in_container && plan.mount_ns ? notify_in_container : NULL;
-  cfg.notify_socket_state = notify_in_container && plan.mount_ns ? notify_dir : NULL;
-  cfg.seccomp = seccomp;
-  cfg.listen_fds = listen_fds;
-
-  if (spec->process->terminal && opts->console_socket == NULL && !foreground)
-    {
-      carve_make_error (err, 0, "process.terminal: a detached container with a terminal needs --console-socket");
-      goto fail;
-    }
-  if (!spec->process->terminal && opts->console_socket != NULL)
-    {
-      carve_make_error (err, 0, "--console-socket: process.terminal is false");
-      goto fail;
-    }
-  if (spec->process->terminal && opts->console_socket != NULL)
-    {
-      /* The init connects after pivot_root, where the host's path is gone:
-         it reaches the socket relative to this directory.  */
-      if (carve_container_open_socket_dir (opts->console_socket, &console_dirfd, &cfg.console_socket_name, err) < 0)
-        goto fail;
-      cfg.console_socket_dirfd = console_dirfd;
-    }
-
-  /* Joining a PID namespace by path takes effect for our children only:
-     join it around the clone, then return to ours.  */
-  if (plan.pid_join_path)
-    {
-      own_pid_ns_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-      pid_ns_fd = open (plan.pid_join_path, O_RDONLY | O_CLOEXEC);
-      if (own_pid_ns_fd < 0 || pid_ns_fd < 0 || setns (pid_ns_fd, CLONE_NEWPID) < 0)
-        {
-          carve_make_error (err, errno, "linux.namespaces: join pid namespace `%s`", plan.pid_join_path);
-          goto fail;
-        }
-    }
-
-  /* `run` forwards signals through a signalfd: they are blocked from
-     before the clone, and the init unblocks them.  */
-  pid = clone_init (plan.clone_flags);
-  if (pid == 0)
-    {
-      sigset_t none;
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      close (sync_fds[0]);
-      carve_init_run (&cfg);
-    }
-  if (pid < 0)
-    {
-      carve_make_error (err, errno, "clone the container's init");
-      goto fail;
-    }
-  if (own_pid_ns_fd >= 0 && setns (own_pid_ns_fd, CLONE_NEWPID) < 0)
-    {
-      carve_make_error (err, errno, "return to carve's pid namespace");
-      goto fail;
-    }
-  close (sync_fds[1]);
-  sync_fds[1] = -1;
-
-  st->pid = pid;
-  if (drive_init (ctx, opts, spec, &plan, compute, dir, sync_fds[0], pid, st, &cg, &pty, err) < 0)
-    goto fail;
-  st->pid_start = carve_state_pid_start_time (pid);
-
-  {
-    cleanup_free char *saved = carve_path_join (dir, "config.json");
-    if (carve_write_file_atomic (saved, config_buf, config_len, 0600, err) < 0)
-      goto fail;
-  }
-  if (carve_state_save (dir, st, err) < 0)
-    goto fail;
-  if (opts->pid_file && carve_container_write_pid_file (opts->pid_file, pid, err) < 0)
-    goto fail;
-
-  ret->dir = steal_pointer (&dir);
-  ret->state = steal_pointer (&st);
-  ret->spec = steal_pointer (&spec);
-  ret->pty_master = steal_fd (&pty);
-  r = 0;
-  goto out;
-
-fail:
-  /* Leave nothing behind: the init, its cgroup, the state directory.  */
-  if (pid > 0)
-    {
-      (void) kill (pid, SIGKILL);
-      (void) waitpid (pid, NULL, 0);
-    }
-  if (cg)
-    {
-      carve_error_t ignored = NULL;
-      (void) carve_cgroup_kill_all (cg, SIGKILL, &ignored);
-      carve_error_release (&ignored);
-      (void) carve_cgroup_destroy (cg, &ignored);
-      carve_error_release (&ignored);
-    }
-  if (claimed)
-    {
-      cleanup_strv char **warnings = NULL;
-      carve_error_t ignored = NULL;
-      size_t i;
-      (void) carve_compute_release (node, ctx->root, opts->id, &warnings, &ignored);
-      if (ignored)
-        warnf (ctx, "%s", ignored->msg);
-      carve_error_release (&ignored);
-      for (i = 0; warnings && warnings[i]; i++)
-        warnf (ctx, "%s", warnings[i]);
-    }
-  /* runtime.md: a create that fails once the container exists goes on to
-     destroy it and to the poststop hooks (their failures are warnings), as
-     runc's destroy does.  */
-  if (pid > 0)
-    run_poststop_hooks (ctx, spec, st);
-  if (dir)
-    {
-      carve_error_t ignored = NULL;
-      (void) carve_rm_rf (dir, &ignored);
-      carve_error_release (&ignored);
-    }
-out:
-  if (sync_fds[0] >= 0)
-    close (sync_fds[0]);
-  if (sync_fds[1] >= 0)
-    close (sync_fds[1]);
-  free (plan.join);
-  if (sysctl)
-    {
-      free (sysctl->keys);
-      free (sysctl->values);
-    }
+  create_release (&c);
   return r;
+}
+
+int
+carve_container_create (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
+                        carve_error_t *err)
+{
+  struct carve_spawned_s s = { .pty_master = -1 };
+
+  if (carve_container_spawn (ctx, opts, false, &s, err) < 0)
+    return -1;
+  carve_spawned_release (&s);
+  return 0;
 }

@@ -1,3 +1,6 @@
+/* `exec` (container.h): a new process in a running or created container,
+   with runc's flags, in the container's namespaces and cgroup, with what
+   every process of the container gets from its compute plan.  */
 #include <config.h>
 
 #include <errno.h>
@@ -18,7 +21,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "internal.h"
-#include "runtime/compute/sched.h"
+#include "runtime/compute/compute.h"
 #include "runtime/linux/caps.h"
 #include "runtime/linux/execpath.h"
 #include "runtime/linux/namespaces.h"
@@ -31,6 +34,8 @@
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/linux/user.h"
+#include "spec/annotations.h"
+#include "spec/node-config.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -284,214 +289,286 @@ exec_child (const struct exec_child_s *c)
   child_fail (c->sync_fd, &err);
 }
 
-int
-carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *o, int *ret_status,
-                      carve_error_t *err)
+/* What exec builds on its way; exec_release frees it.  */
+struct exec_s
 {
-  cleanup_free char *dir = NULL;
-  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
-  CARVE_CLEANUP (spec) carve_spec_t spec = NULL;
-  CARVE_CLEANUP (cgroup) carve_cgroup_t cg = NULL;
-  cleanup_seccomp carve_seccomp_t *seccomp = NULL;
-  cleanup_close int sfd = -1, pty = -1, own_pid_ns = -1, target_pid_ns = -1, console_dirfd = -1;
-  struct carve_ns_path_s *ns = NULL;
-  struct exec_child_s child;
+  const struct carve_context_s *ctx;
+  const struct carve_exec_options_s *o;
+  struct carve_state_s *st;
+  carve_spec_t spec;
+  carve_compute_plan_t own_plan; /* a container from before the state kept its plan */
+  carve_cgroup_t cg;
+  carve_seccomp_t *seccomp;
   struct carve_caps_s caps;
-  size_t ns_len = 0, i, j;
-  int sync_fds[2] = { -1, -1 };
-  sigset_t set, old;
-  bool blocked = false;
-  const char *status, *console_name = NULL;
-  pid_t pid = -1;
-  int r = -1;
+  struct carve_ns_path_s *ns;
+  size_t ns_len;
+  int target_pid_ns, own_pid_ns, console_dirfd, sfd, pty;
+  int sync_fds[2];
+  const char *console_name;
+  sigset_t old;
+  bool blocked;
+  pid_t pid;
+};
 
-  if (carve_state_load (ctx->root, o->id, &st, err) < 0)
+static void
+exec_release (struct exec_s *e)
+{
+  carve_state_free (e->st);
+  carve_spec_free (e->spec);
+  carve_compute_plan_free (e->own_plan);
+  carve_cgroup_free (e->cg);
+  carve_seccomp_free (e->seccomp);
+  carve_ns_paths_free (e->ns, e->ns_len);
+  if (e->target_pid_ns >= 0)
+    close (e->target_pid_ns);
+  if (e->own_pid_ns >= 0)
+    close (e->own_pid_ns);
+  if (e->console_dirfd >= 0)
+    close (e->console_dirfd);
+  if (e->sfd >= 0)
+    close (e->sfd);
+  if (e->pty >= 0)
+    close (e->pty);
+  if (e->sync_fds[0] >= 0)
+    close (e->sync_fds[0]);
+  if (e->sync_fds[1] >= 0)
+    close (e->sync_fds[1]);
+  if (e->blocked)
+    sigprocmask (SIG_SETMASK, &e->old, NULL);
+}
+
+static void
+warn_all (const struct carve_context_s *ctx, char *const *warnings)
+{
+  for (; warnings && *warnings && ctx->warn; warnings++)
+    ctx->warn (ctx->warn_data, *warnings);
+}
+
+/* The compute plan create kept with the state; for a container created
+   before carve kept it, the same plan made again from its annotations.  */
+static const struct carve_compute_plan_s *
+plan_of (struct exec_s *e, carve_error_t *err)
+{
+  struct carve_compute_request_s req;
+  cleanup_node_config carve_node_config_t node = NULL;
+  int r;
+
+  if (e->st->compute)
+    return e->st->compute;
+  if (carve_compute_request_parse (e->spec, &req, err) < 0)
+    {
+      carve_compute_request_release (&req);
+      return NULL;
+    }
+  r = carve_node_config_load (&node, err) < 0 ? -1 : carve_compute_plan (&req, e->spec, node, true, &e->own_plan, err);
+  carve_compute_request_release (&req);
+  return r < 0 ? NULL : e->own_plan;
+}
+
+/* The container, and the process to run in it with what every process of
+   the container gets: the scheduling policy and system call lists of its
+   compute plan, its capabilities.  */
+static int
+exec_prepare (struct exec_s *e, carve_error_t *err)
+{
+  const struct carve_exec_options_s *o = e->o;
+  const struct carve_compute_plan_s *plan;
+  cleanup_free char *dir = NULL;
+  cleanup_strv char **warnings = NULL;
+  const char *status;
+
+  if (carve_state_load (e->ctx->root, o->id, &e->st, err) < 0)
     return -1;
-  dir = carve_state_dir (ctx->root, o->id);
-  status = carve_container_status_of (dir, st);
+  dir = carve_state_dir (e->ctx->root, o->id);
+  status = carve_container_status_of (dir, e->st);
   if (strcmp (status, "running") != 0 && strcmp (status, "created") != 0)
     return carve_make_error (err, 0, "cannot exec in container `%s`: it is %s", o->id, status);
-  spec = carve_container_saved_spec (dir, err);
-  if (spec == NULL)
+  e->spec = carve_container_saved_spec (dir, err);
+  if (e->spec == NULL || build_process (o, e->spec, err) < 0)
     return -1;
-  if (build_process (o, spec, err) < 0)
-    return -1;
-  if (spec->process->terminal && o->detach && o->console_socket == NULL)
+  if (e->spec->process->terminal && o->detach && o->console_socket == NULL)
     return carve_make_error (err, 0, "--tty: a detached exec with a terminal needs --console-socket");
-  {
-    /* The container's scheduling policy (carve.sched) and denied system
-       calls apply to every process of it, exec'd ones too.  */
-    struct carve_sched_request_s sched;
-    cleanup_strv char **warnings = NULL;
-    size_t k;
-    if (carve_sched_parse (carve_spec_map_get (spec->annotations, "carve.sched"), &sched, err) < 0)
-      return -1;
-    carve_sched_adjust_spec (&sched, spec);
-    if (carve_container_build_seccomp (spec, &seccomp, &warnings, err) < 0)
-      return -1;
-    for (k = 0; warnings && warnings[k] && ctx->warn; k++)
-      ctx->warn (ctx->warn_data, warnings[k]);
-  }
-  {
-    /* Unknown or ungrantable capabilities are warnings naming each
-       (config.md), here where they can be printed.  */
-    cleanup_strv char **warnings = NULL;
-    if (carve_caps_parse (spec->process->capabilities, &caps, &warnings, err) < 0)
-      return -1;
-    for (i = 0; warnings && warnings[i] && ctx->warn; i++)
-      ctx->warn (ctx->warn_data, warnings[i]);
-  }
-  if (carve_container_open_cgroup (st, &cg, err) < 0)
+  plan = plan_of (e, err);
+  if (plan == NULL)
     return -1;
-
-  /* The namespaces that differ from ours: in permeable mode the mount (and
-     user) namespace only.  A PID namespace applies to our children: join it
-     around the clone.  */
-  if (carve_namespaces_of_pid (st->pid, &ns, &ns_len, err) < 0)
-    return -1;
-  for (i = 0, j = 0; i < ns_len; i++)
+  /* The container's scheduling policy (carve.sched) and denied system
+     calls apply to every process of it, exec'd ones too; process.scheduler
+     of the exec'd process takes precedence.  */
+  if (plan->scheduler && e->spec->process->scheduler == NULL)
     {
-      if (strcmp (ns[i].type, "pid") == 0)
+      struct carve_spec_scheduler_s *s = xzalloc (sizeof (*s));
+      s->policy = xstrdup (plan->scheduler->policy);
+      s->has_priority = plan->scheduler->has_priority;
+      s->priority = plan->scheduler->priority;
+      e->spec->process->scheduler = s;
+    }
+  if (carve_container_build_seccomp (e->spec, plan, &e->seccomp, &warnings, err) < 0)
+    return -1;
+  warn_all (e->ctx, warnings);
+  carve_strv_free (steal_pointer (&warnings));
+  /* Unknown or ungrantable capabilities are warnings naming each
+     (config.md), here where they can be printed.  */
+  if (carve_caps_parse (e->spec->process->capabilities, &e->caps, &warnings, err) < 0)
+    return -1;
+  warn_all (e->ctx, warnings);
+  return carve_container_open_cgroup (e->st, &e->cg, err);
+}
+
+/* The namespaces that differ from ours: in permeable mode the mount (and
+   user) namespace only.  A PID namespace applies to our children: it is
+   joined around the clone.  */
+static int
+exec_namespaces (struct exec_s *e, carve_error_t *err)
+{
+  size_t i, j;
+
+  if (carve_namespaces_of_pid (e->st->pid, &e->ns, &e->ns_len, err) < 0)
+    return -1;
+  for (i = 0, j = 0; i < e->ns_len; i++)
+    {
+      if (strcmp (e->ns[i].type, "pid") == 0)
         {
-          target_pid_ns = open (ns[i].path, O_RDONLY | O_CLOEXEC);
-          free (ns[i].path);
+          e->target_pid_ns = open (e->ns[i].path, O_RDONLY | O_CLOEXEC);
+          free (e->ns[i].path);
           continue;
         }
-      ns[j++] = ns[i];
+      e->ns[j++] = e->ns[i];
     }
-  ns_len = j;
+  e->ns_len = j;
+  return 0;
+}
+
+/* Clones the child that becomes the exec'd process.  */
+static int
+exec_clone (struct exec_s *e, carve_error_t *err)
+{
+  const struct carve_exec_options_s *o = e->o;
+  struct exec_child_s child;
+  struct clone_args args;
 
   if (!o->detach)
     {
+      sigset_t set;
       carve_container_forwarded_signals (&set);
-      sigprocmask (SIG_BLOCK, &set, &old);
-      blocked = true;
-      sfd = signalfd (-1, &set, SFD_CLOEXEC);
-      if (sfd < 0)
-        {
-          carve_make_error (err, errno, "signalfd");
-          goto out;
-        }
+      sigprocmask (SIG_BLOCK, &set, &e->old);
+      e->blocked = true;
+      e->sfd = signalfd (-1, &set, SFD_CLOEXEC);
+      if (e->sfd < 0)
+        return carve_make_error (err, errno, "signalfd");
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync_fds) < 0)
-    {
-      carve_make_error (err, errno, "socketpair");
-      goto out;
-    }
-  if (o->console_socket && carve_container_open_socket_dir (o->console_socket, &console_dirfd, &console_name, err) < 0)
-    goto out;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, e->sync_fds) < 0)
+    return carve_make_error (err, errno, "socketpair");
+  if (o->console_socket
+      && carve_container_open_socket_dir (o->console_socket, &e->console_dirfd, &e->console_name, err) < 0)
+    return -1;
 
   child = (struct exec_child_s){
-    .caps = caps,
-    .process = spec->process,
-    .ns = ns,
-    .ns_len = ns_len,
-    .sync_fd = sync_fds[1],
+    .caps = e->caps,
+    .process = e->spec->process,
+    .ns = e->ns,
+    .ns_len = e->ns_len,
+    .sync_fd = e->sync_fds[1],
     .console_socket = o->console_socket,
-    .console_socket_dirfd = console_dirfd,
-    .console_socket_name = console_name,
-    .tty_to_parent = spec->process->terminal && o->console_socket == NULL,
+    .console_socket_dirfd = e->console_dirfd,
+    .console_socket_name = e->console_name,
+    .tty_to_parent = e->spec->process->terminal && o->console_socket == NULL,
     .preserve_fds = o->preserve_fds,
-    .seccomp = seccomp,
+    .seccomp = e->seccomp,
   };
-
-  if (target_pid_ns >= 0)
+  if (e->target_pid_ns >= 0)
     {
-      own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-      if (own_pid_ns < 0 || setns (target_pid_ns, CLONE_NEWPID) < 0)
-        {
-          carve_make_error (err, errno, "join the container's pid namespace");
-          goto out;
-        }
+      e->own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (e->own_pid_ns < 0 || setns (e->target_pid_ns, CLONE_NEWPID) < 0)
+        return carve_make_error (err, errno, "join the container's pid namespace");
     }
-  {
-    struct clone_args args;
-    memset (&args, 0, sizeof (args));
-    args.exit_signal = SIGCHLD;
-    pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
-  }
-  if (pid == 0)
+  memset (&args, 0, sizeof (args));
+  args.exit_signal = SIGCHLD;
+  e->pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  if (e->pid == 0)
     {
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
-      close (sync_fds[0]);
+      close (e->sync_fds[0]);
       exec_child (&child);
     }
-  if (own_pid_ns >= 0)
-    (void) setns (own_pid_ns, CLONE_NEWPID);
-  if (pid < 0)
+  if (e->own_pid_ns >= 0)
+    (void) setns (e->own_pid_ns, CLONE_NEWPID);
+  if (e->pid < 0)
     {
-      carve_make_error (err, errno, "clone");
-      goto out;
+      e->pid = -1;
+      return carve_make_error (err, errno, "clone");
     }
-  close (sync_fds[1]);
-  sync_fds[1] = -1;
+  close (e->sync_fds[1]);
+  e->sync_fds[1] = -1;
+  return 0;
+}
+
+/* Puts the child in the container's cgroup, lets it go and waits until
+   its execve succeeded (the sync socket closes) or it reports why not.  */
+static int
+exec_drive (struct exec_s *e, carve_error_t *err)
+{
+  const struct carve_spec_process_s *p = e->spec->process;
 
   /* config.md: `initial` is where the process runs until it is in the
      container's cgroup (kept off the container's isolated CPUs while it
      moves).  */
-  if (spec->process->exec_cpu_affinity
-      && carve_cpu_affinity_set_pid (pid, spec->process->exec_cpu_affinity->initial,
-                                     "process.execCPUAffinity.initial", err)
+  if (p->exec_cpu_affinity
+      && carve_cpu_affinity_set_pid (e->pid, p->exec_cpu_affinity->initial, "process.execCPUAffinity.initial", err)
              < 0)
-    goto fail;
-  if (cg && carve_cgroup_enter (cg, pid, o->cgroup, err) < 0)
-    goto fail;
-  if (carve_sync_send (sync_fds[0], CARVE_SYNC_GO, NULL, -1) < 0)
-    {
-      carve_make_error (err, errno, "start the exec'd process");
-      goto fail;
-    }
+    return -1;
+  if (e->cg && carve_cgroup_enter (e->cg, e->pid, e->o->cgroup, err) < 0)
+    return -1;
+  if (carve_sync_send (e->sync_fds[0], CARVE_SYNC_GO, NULL, -1) < 0)
+    return carve_make_error (err, errno, "start the exec'd process");
   for (;;)
     {
       cleanup_free char *payload = NULL;
       enum carve_sync_type type;
       int fd = -1;
-      int rr = carve_sync_recv_or_eof (sync_fds[0], &type, &payload, &fd, err);
+      int rr = carve_sync_recv_or_eof (e->sync_fds[0], &type, &payload, &fd, err);
 
       if (rr < 0)
-        goto fail;
+        return -1;
       if (rr == 1)
-        break; /* its execve closed the socket */
+        return 0; /* its execve closed the socket */
       if (type == CARVE_SYNC_PTY)
         {
-          if (pty >= 0)
-            close (pty);
-          pty = fd;
+          if (e->pty >= 0)
+            close (e->pty);
+          e->pty = fd;
           continue;
         }
       if (fd >= 0)
         close (fd);
-      carve_make_error (err, 0, "%s", payload ? payload : "exec failed");
-      goto fail;
+      return carve_make_error (err, 0, "%s", payload ? payload : "exec failed");
     }
+}
 
-  if (o->pid_file && carve_container_write_pid_file (o->pid_file, pid, err) < 0)
-    goto fail;
-  if (o->detach)
+int
+carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *o, int *ret_status,
+                      carve_error_t *err)
+{
+  struct exec_s e = { .ctx = ctx, .o = o, .target_pid_ns = -1, .own_pid_ns = -1, .console_dirfd = -1, .sfd = -1,
+                      .pty = -1, .sync_fds = { -1, -1 }, .pid = -1 };
+  int r = -1;
+
+  if (exec_prepare (&e, err) < 0 || exec_namespaces (&e, err) < 0 || exec_clone (&e, err) < 0
+      || exec_drive (&e, err) < 0 || (o->pid_file && carve_container_write_pid_file (o->pid_file, e.pid, err) < 0))
     {
-      *ret_status = 0;
-      r = 0;
+      if (e.pid > 0)
+        {
+          (void) kill (e.pid, SIGKILL);
+          (void) waitpid (e.pid, NULL, 0);
+        }
       goto out;
     }
-  carve_container_supervise (pid, steal_fd (&pty), sfd, ret_status);
+  *ret_status = 0;
+  if (!o->detach)
+    carve_container_supervise (e.pid, steal_fd (&e.pty), e.sfd, ret_status);
   r = 0;
-  goto out;
-
-fail:
-  if (pid > 0)
-    {
-      (void) kill (pid, SIGKILL);
-      (void) waitpid (pid, NULL, 0);
-    }
 out:
-  if (sync_fds[0] >= 0)
-    close (sync_fds[0]);
-  if (sync_fds[1] >= 0)
-    close (sync_fds[1]);
-  carve_ns_paths_free (ns, ns_len);
-  if (blocked)
-    sigprocmask (SIG_SETMASK, &old, NULL);
+  exec_release (&e);
   return r;
 }

@@ -1,3 +1,7 @@
+/* The container's init (init.h): the process create clones, which joins
+   and unshares its namespaces, sets up the rootfs, runs the createContainer
+   hooks, applies the process's attributes and drops privileges, waits on
+   the exec fifo until `start`, and execs the user's program.  */
 #include <config.h>
 #include "init.h"
 
@@ -81,9 +85,7 @@ setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
   rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return carve_make_error (err, errno, "open rootfs `%s`", cfg->rootfs);
-  if (carve_mounts_apply (rootfd, cfg->rootfs, cfg->spec->mounts, cfg->spec->mounts_len, lx ? lx->mount_label : NULL,
-                          err)
-      < 0)
+  if (carve_mounts_apply (rootfd, cfg->rootfs, cfg->mounts, cfg->mounts_len, lx ? lx->mount_label : NULL, err) < 0)
     return -1;
   if (carve_devices_setup (rootfd, lx ? lx->devices : NULL, lx ? lx->devices_len : 0, cfg->userns, err) < 0)
     return -1;
@@ -216,7 +218,7 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
     return -1;
   if (carve_rlimits_apply (p->rlimits, p->rlimits_len, err) < 0)
     return -1;
-  if (p->scheduler && carve_scheduler_set (p->scheduler, err) < 0)
+  if (cfg->scheduler && carve_scheduler_set (cfg->scheduler, err) < 0)
     return -1;
   if (p->io_priority && carve_ioprio_set (p->io_priority, err) < 0)
     return -1;

@@ -48,6 +48,11 @@ struct carve_init_config_s
   const char *notify_socket_host;  /* NOTIFY_SOCKET in the container, or NULL */
   const char *notify_socket_state; /* the state dir's notify/, bound on its directory */
   const carve_seccomp_t *seccomp; /* NULL without linux.seccomp */
+  /* The spec's mounts and the compute plan's (the huge page partition),
+     and the scheduler: the spec's, or the plan's for carve.sched.  */
+  struct carve_spec_mount_s *const *mounts;
+  size_t mounts_len;
+  const struct carve_spec_scheduler_s *scheduler;
 };
 
 /* Runs the init; never returns.  Failures before the exec fifo go to the

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "container.h"
+#include "runtime/compute/compute.h"
 #include "runtime/linux/cgroup.h"
 #include "runtime/linux/seccomp.h"
 #include "spec/spec.h"
@@ -60,11 +61,12 @@ int carve_container_write_pid_file (const char *path, pid_t pid, carve_error_t *
    *RET_DIRFD (O_PATH) and *RET_NAME (the last component, inside PATH).  */
 int carve_container_open_socket_dir (const char *path, int *ret_dirfd, const char **ret_name, carve_error_t *err);
 
-/* The seccomp filter of SPEC's processes: linux.seccomp plus the
-   carve.syscalls.deny annotation (ENOSYS); *RET is NULL when there is
-   none.  carve.syscalls.forward is refused.  */
-int carve_container_build_seccomp (const carve_spec_t spec, carve_seccomp_t **ret, char ***ret_warnings,
-                                   carve_error_t *err);
+/* The seccomp filter of SPEC's processes: linux.seccomp plus the compute
+   plan's system call lists (PLAN may be NULL): carve.syscalls.deny fails
+   with ENOSYS, carve.syscalls.forward traps to the seccomp agent.  *RET is
+   NULL when there is none.  */
+int carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compute_plan_s *plan,
+                                   carve_seccomp_t **ret, char ***ret_warnings, carve_error_t *err);
 
 /* The OCI state (hooks' stdin) of ST with STATUS.  */
 char *carve_container_hook_state (const struct carve_state_s *st, const char *status);

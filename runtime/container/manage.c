@@ -17,6 +17,8 @@
 #include "fsutil.h"
 #include "internal.h"
 #include "spec/events.h"
+#include "spec/annotations.h"
+#include "spec/resources.h"
 #include "xalloc.h"
 
 extern char **environ;
@@ -559,33 +561,39 @@ same_list (const char *a, const char *b)
   return true;
 }
 
-/* The CPUs of a container that owns them (carve.cpus) are a partition of
-   the node recorded in the node ledger: `update` cannot move them.  The
-   same set spelled again is fine (CRI runtimes repeat cpus in every
-   update).  */
+/* The CPUs of a container that owns them (carve.cpus, carve.cpus.count)
+   are a partition of the node recorded in the node ledger: `update` cannot
+   move them.  The same set spelled again is fine (CRI runtimes repeat cpus
+   in every update).  */
 static int
-check_owned_cpus (const struct carve_state_s *st, carve_cgroup_t cg, const struct carve_spec_linux_resources_s *delta,
+check_owned_cpus (const struct carve_state_s *st, const struct carve_spec_linux_resources_s *delta,
                   carve_error_t *err)
 {
-  const char *owned = carve_spec_map_get (st->annotations, "carve.cpus");
   const char *want = delta->cpu ? delta->cpu->cpus : NULL;
-  struct carve_cgroup_stats_s stats;
-  bool same;
+  const struct carve_annotation_info_s *key = carve_annotation_info (CARVE_ANNOTATION_CPUS);
+  cleanup_free char *owned = NULL;
+  const char *asked;
 
-  if (owned == NULL || want == NULL || want[0] == '\0')
+  if (st->compute == NULL || !st->compute->has_cpus || want == NULL || want[0] == '\0')
     return 0;
-  /* The cgroup knows the CPUs the partition got (a count in carve.cpus
-     was resolved at create).  */
-  if (carve_cgroup_stats (cg, &stats, err) < 0)
-    return -1;
-  same = same_list (want, stats.cpuset.cpus);
-  carve_cgroup_stats_release (&stats);
-  if (same)
+  owned = carve_cpumask_format_list (&st->compute->cpus);
+  if (same_list (want, owned))
     return 0;
+  asked = carve_spec_map_get (st->annotations, key->name);
+  if (asked == NULL)
+    {
+      key = carve_annotation_info (CARVE_ANNOTATION_CPUS_COUNT);
+      asked = carve_spec_map_get (st->annotations, key->name);
+    }
+  if (asked == NULL)
+    return carve_make_error (err, 0,
+                             "cpu.cpus: container `%s` owns its CPUs (linux.resources.cpu.cpus `%s` with annotation "
+                             "%s): they are a partition of the node and `update` cannot change them",
+                             st->id, owned, carve_annotation_info (CARVE_ANNOTATION_CPUS_EXCLUSIVE)->name);
   return carve_make_error (err, 0,
-                           "cpu.cpus: container `%s` owns its CPUs (annotation carve.cpus `%s`): they are a "
+                           "cpu.cpus: container `%s` owns its CPUs (annotation %s `%s`): they are a "
                            "partition of the node and `update` cannot change them",
-                           st->id, owned);
+                           st->id, key->name, asked);
 }
 
 int
@@ -637,7 +645,7 @@ carve_container_update (const struct carve_context_s *ctx, const char *id, const
   current = current_resources (dir, err);
   if (current == NULL)
     return -1;
-  if (check_owned_cpus (st, cg, delta, err) < 0)
+  if (check_owned_cpus (st, delta, err) < 0)
     return carve_error_wrap (err, "update container `%s`", id);
 
   /* A swap limit is memory+swap: on cgroup v2 the kernel's swap.max is the

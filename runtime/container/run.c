@@ -1,3 +1,6 @@
+/* `run` (container.h): create and start, then, unless detached, wait for
+   the container's process while forwarding signals and relaying its
+   terminal, and delete it.  */
 #include <config.h>
 
 #include <errno.h>
@@ -136,18 +139,6 @@ carve_container_supervise (pid_t pid, int pty, int sfd, int *ret_status)
   if (pty >= 0)
     close (pty);
   *ret_status = status;
-  return 0;
-}
-
-int
-carve_container_create (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
-                        carve_error_t *err)
-{
-  struct carve_spawned_s s = { .pty_master = -1 };
-
-  if (carve_container_spawn (ctx, opts, false, &s, err) < 0)
-    return -1;
-  carve_spawned_release (&s);
   return 0;
 }
 

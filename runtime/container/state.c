@@ -1,3 +1,4 @@
+/* The state store (state.h): one directory per container under --root.  */
 #include <config.h>
 #include "state.h"
 
@@ -13,6 +14,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "xalloc.h"
+#include "runtime/compute/compute.h"
 #include "spec/json.h"
 
 int
@@ -104,6 +106,13 @@ carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t
   for (i = 0; st->annotations && i < st->annotations->len; i++)
     gen_string (g, st->annotations->keys[i], st->annotations->values[i]);
   yajl_gen_map_close (g);
+  if (st->compute)
+    {
+      yajl_gen_string (g, (const unsigned char *) "compute", strlen ("compute"));
+      yajl_gen_map_open (g);
+      carve_compute_plan_gen (g, st->compute);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   return carve_write_file_atomic (path, (const char *) buf, len, 0600, err);
@@ -132,8 +141,9 @@ carve_state_load (const char *root, const char *id, struct carve_state_s **ret, 
   cleanup_yajl_val yajl_val tree = NULL;
   CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
   const char *ann_path[] = { "annotations", NULL };
+  const char *compute_path[] = { "compute", NULL };
   char errbuf[256];
-  yajl_val ann;
+  yajl_val ann, compute;
 
   if (carve_state_validate_id (id, err) < 0)
     return -1;
@@ -178,6 +188,9 @@ carve_state_load (const char *root, const char *id, struct carve_state_s **ret, 
           st->annotations->len++;
         }
     }
+  compute = yajl_tree_get (tree, compute_path, yajl_t_object);
+  if (compute && carve_compute_plan_load (compute, &st->compute, err) < 0)
+    return carve_error_wrap (err, "container `%s`: corrupt state file `%s`", id, path);
   if (st->id == NULL || st->bundle == NULL)
     return carve_make_error (err, 0, "container `%s`: corrupt state file `%s`", id, path);
   *ret = steal_pointer (&st);
@@ -197,6 +210,7 @@ carve_state_free (struct carve_state_s *st)
   free (st->isolation);
   free (st->oci_version);
   free (st->notify_socket_host);
+  carve_compute_plan_free (st->compute);
   if (st->annotations)
     {
       carve_strv_free (st->annotations->keys);

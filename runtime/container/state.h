@@ -26,6 +26,10 @@ struct carve_state_s
   char *oci_version; /* config.json's ociVersion */
   char *notify_socket_host; /* the host's NOTIFY_SOCKET at create, or NULL */
   struct carve_spec_map_s *annotations;
+  /* What create's compute plan decided that later commands need (exec's
+     scheduler and system call lists, update's CPUs); NULL for a container
+     made before carve kept it.  Owned.  */
+  struct carve_compute_plan_s *compute;
 };
 
 /* `^[A-Za-z0-9_+.-]+$`, not "." or "..", as runc.  */

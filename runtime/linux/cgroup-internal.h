@@ -37,6 +37,12 @@ struct carve_cgroup_ops_s
   int (*prepare_dir) (const struct carve_cgroup_hierarchy_s *h, const char *parent, const char *dir,
                       carve_error_t *err);
 
+  /* Makes DIR an exclusive cpuset partition of CPUS (a list), balanced
+     within itself when LOAD_BALANCE (v1 cpu_exclusive and
+     sched_load_balance; v2 cpuset.cpus.exclusive and cpuset.cpus.partition
+     root or isolated, read back).  */
+  int (*make_partition) (const char *dir, const char *cpus, bool load_balance, carve_error_t *err);
+
   int (*set_cpu) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
   int (*set_cpuset) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
   int (*set_memory) (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);
@@ -80,19 +86,15 @@ carve_cgroup_t carve_cgroup_new (carve_cgroup_layout_t l);
 void carve_cgroup_finish (carve_cgroup_t cg);
 /* The cgroup object of carve_cgroup_resolve (nothing created).  */
 int carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id,
-                                 bool systemd, carve_cgroup_t *ret, carve_error_t *err);
+                                 bool systemd, const struct carve_cgroup_placement_s *placement, carve_cgroup_t *ret,
+                                 carve_error_t *err);
 /* The backend of hierarchy H.  */
 const struct carve_cgroup_ops_s *carve_cgroup_ops_of (const struct carve_cgroup_hierarchy_s *h);
 
 /* Helpers shared by the backends (cgroup.c).  */
 
-/* Writes VALUE to DIR/FILE with one write(2), O_TRUNC as cgroup files want;
-   the error names the file and the value.  */
-int carve_cgroup_write (const char *dir, const char *file, const char *value, carve_error_t *err);
 int carve_cgroup_writef (const char *dir, const char *file, carve_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
-/* Reads DIR/FILE, trailing newline removed.  */
-int carve_cgroup_read (const char *dir, const char *file, char **ret, carve_error_t *err);
 /* Reads DIR/FILE as one unsigned number ("max" is UINT64_MAX).  */
 int carve_cgroup_read_u64 (const char *dir, const char *file, uint64_t *ret, carve_error_t *err);
 /* Looks KEY up in a "key value" file (memory.stat, cpu.stat, cgroup.events);

@@ -551,8 +551,8 @@ systemd_running (carve_cgroup_layout_t l)
 }
 
 int
-carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id, bool systemd, carve_cgroup_t *ret,
-         carve_error_t *err)
+carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id, bool systemd,
+                             const struct carve_cgroup_placement_s *placement, carve_cgroup_t *ret, carve_error_t *err)
 {
   cleanup_cgroup carve_cgroup_t cg = NULL;
   cleanup_free char *sd = NULL;
@@ -591,6 +591,15 @@ carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, 
           cg->rels[i] = carve_cgroup_join_path (own, path);
         }
     }
+  if (placement && placement->cpuset_path)
+    {
+      int c = carve_cgroup_layout_index (l, "cpuset");
+      if (c < 0 || l->hierarchies[c].v2)
+        return carve_make_error (err, ENOTSUP, "cpuset partition `%s`: not on a cgroup v1 cpuset hierarchy",
+                                 placement->cpuset_path);
+      free (cg->rels[c]);
+      cg->rels[c] = carve_cgroup_clean_path (placement->cpuset_path);
+    }
   carve_cgroup_finish (cg);
   *ret = steal_pointer (&cg);
   return 0;
@@ -598,11 +607,11 @@ carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, 
 
 int
 carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
-                      char **ret_path, carve_error_t *err)
+                      const struct carve_cgroup_placement_s *placement, char **ret_path, carve_error_t *err)
 {
   cleanup_cgroup carve_cgroup_t cg = NULL;
 
-  if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
+  if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, placement, &cg, err) < 0)
     return -1;
   *ret_path = xstrdup (cg->path);
   return 0;

@@ -717,9 +717,23 @@ v1_oom_count (const char *dir, uint64_t *ret, carve_error_t *err)
   return 0;
 }
 
+/* A cpuset is cpu_exclusive only below an exclusive parent and beside
+   siblings that do not overlap it: the caller (runtime/compute) made the
+   parent; its CPUs go in first, then the flags.  */
+static int
+v1_make_partition (const char *dir, const char *cpus, bool load_balance, carve_error_t *err)
+{
+  if (carve_cgroup_write (dir, "cpuset.cpus", cpus, err) < 0
+      || carve_cgroup_write (dir, "cpuset.cpu_exclusive", "1", err) < 0
+      || carve_cgroup_write (dir, "cpuset.sched_load_balance", load_balance ? "1" : "0", err) < 0)
+    return -1;
+  return 0;
+}
+
 const struct carve_cgroup_ops_s carve_cgroup_ops_v1 = {
   .name = "v1",
   .prepare_dir = v1_prepare_dir,
+  .make_partition = v1_make_partition,
   .set_cpu = v1_set_cpu,
   .set_cpuset = v1_set_cpuset,
   .set_memory = v1_set_memory,

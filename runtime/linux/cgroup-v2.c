@@ -480,9 +480,30 @@ v2_oom_count (const char *dir, uint64_t *ret, carve_error_t *err)
   return 0;
 }
 
+/* A remote partition (Linux 6.7): the CPUs must be in every ancestor's
+   cpuset.cpus.exclusive, which the caller (runtime/compute) saw to.  */
+static int
+v2_make_partition (const char *dir, const char *cpus, bool load_balance, carve_error_t *err)
+{
+  const char *want = load_balance ? "root" : "isolated";
+  cleanup_free char *got = NULL;
+
+  if (carve_cgroup_write (dir, "cpuset.cpus.exclusive", cpus, err) < 0
+      || carve_cgroup_write (dir, "cpuset.cpus.partition", want, err) < 0)
+    return -1;
+  /* An invalid partition is not a write error: the kernel says why when
+     the file is read ("isolated invalid (...)").  */
+  if (carve_cgroup_read (dir, "cpuset.cpus.partition", &got, err) < 0)
+    return -1;
+  if (strcmp (got, want) != 0)
+    return carve_make_error (err, 0, "`%s/cpuset.cpus.partition` reads `%s`", dir, got);
+  return 0;
+}
+
 const struct carve_cgroup_ops_s carve_cgroup_ops_v2 = {
   .name = "v2",
   .prepare_dir = NULL,
+  .make_partition = v2_make_partition,
   .set_cpu = v2_set_cpu,
   .set_cpuset = v2_set_cpuset,
   .set_memory = v2_set_memory,

@@ -291,16 +291,28 @@ enter_dir (const char *dir, pid_t pid, carve_error_t *err)
   return carve_cgroup_writef (dir, "cgroup.procs", err, "%d", (int)pid);
 }
 
+/* The compute partition's cpuset: made an exclusive partition of its CPUs
+   before the process enters it, so it never runs on another partition's
+   CPUs, not even for a moment.  */
+static int
+place_partition (const struct carve_cgroup_hierarchy_s *h, const char *dir,
+                 const struct carve_cgroup_placement_s *placement, carve_error_t *err)
+{
+  return carve_cgroup_make_partition (dir, h->v2, &placement->cpus, placement->load_balance, err);
+}
+
 int
 carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
-                     pid_t pid, carve_cgroup_t *ret, carve_error_t *err)
+                     const struct carve_cgroup_placement_s *placement, pid_t pid, carve_cgroup_t *ret,
+                     carve_error_t *err)
 {
   cleanup_cgroup carve_cgroup_t cg = NULL;
+  int cpuset = placement && placement->cpuset_path ? carve_cgroup_layout_index (layout, "cpuset") : -1;
   char **tops;
   size_t i, n = layout->n_hierarchies;
   int r = 0;
 
-  if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, &cg, err) < 0)
+  if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, placement, &cg, err) < 0)
     return -1;
 
   tops = xcalloc (n + 1, sizeof (char *));
@@ -309,6 +321,8 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
       if (cg->rels[i] == NULL)
         continue;
       r = make_dirs (&layout->hierarchies[i], cg->rels[i], &tops[i], err);
+      if (r == 0 && (int)i == cpuset)
+        r = place_partition (&layout->hierarchies[i], cg->dirs[i], placement, err);
       if (r == 0 && pid > 0)
         r = enter_dir (cg->dirs[i], pid, err);
     }
@@ -327,6 +341,26 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
     return -1;
   *ret = steal_pointer (&cg);
   return 0;
+}
+
+int
+carve_cgroup_make_partition (const char *dir, bool v2, const carve_cpumask_t *cpus, bool load_balance,
+                             carve_error_t *err)
+{
+  const struct carve_cgroup_ops_s *ops = v2 ? &carve_cgroup_ops_v2 : &carve_cgroup_ops_v1;
+  cleanup_free char *list = carve_cpumask_format_list (cpus);
+
+  return ops->make_partition (dir, list, load_balance, err);
+}
+
+int
+carve_cgroup_set_memory_min (carve_cgroup_t cg, uint64_t bytes, carve_error_t *err)
+{
+  const char *dir = carve_cgroup_dir (cg, "memory");
+
+  if (bytes == 0 || dir == NULL || !carve_cgroup_file_exists (dir, "memory.min"))
+    return 0;
+  return carve_cgroup_writef (dir, "memory.min", err, "%" PRIu64, bytes);
 }
 
 int

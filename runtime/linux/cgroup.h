@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cleanup.h"
+#include "cpumask.h"
 #include "error.h"
 
 struct carve_spec_linux_resources_s;
@@ -72,6 +73,20 @@ int carve_cgroup_systemd_path (const char *cgroups_path, const char *container_i
 /* One container's cgroup on every hierarchy.  */
 typedef struct carve_cgroup_s *carve_cgroup_t;
 
+/* A compute partition's own cpuset.  On cgroup v1 the kernel makes a
+   cpuset cpu_exclusive only below an exclusive parent, so an exclusive
+   container's cpuset is not at its cgroupsPath but below the node's
+   partition (carve.compute, made by runtime/compute): CPUSET_PATH, absolute
+   below the cpuset hierarchy's root, made an exclusive partition of CPUS
+   before the container's process enters it.  Its other controllers stay
+   at the cgroupsPath.  */
+struct carve_cgroup_placement_s
+{
+  const char *cpuset_path;
+  carve_cpumask_t cpus;
+  bool load_balance;
+};
+
 /* Resolves CGROUPS_PATH (linux.cgroupsPath, may be NULL) as runc does: an
    absolute path is taken below every hierarchy's root; a relative one (or
    the container id when absent) below carve's own cgroup of each hierarchy,
@@ -79,15 +94,19 @@ typedef struct carve_cgroup_s *carve_cgroup_t;
    `slice:prefix:name` syntax and a running systemd.  Creates the cgroup on
    every hierarchy (v1 cpuset: cpus and mems copied from the parent; v2:
    controllers enabled in the ancestors' cgroup.subtree_control) and moves
-   PID into it when PID > 0.  On failure removes what it created.  */
+   PID into it when PID > 0.  On failure removes what it created.
+   PLACEMENT (NULL: none) puts the v1 cpuset of a compute partition below
+   the node's partition.  */
 int carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
-                         pid_t pid, carve_cgroup_t *ret, carve_error_t *err);
+                         const struct carve_cgroup_placement_s *placement, pid_t pid, carve_cgroup_t *ret,
+                         carve_error_t *err);
 
 /* The path carve_cgroup_create would give (what carve_cgroup_path returns),
    resolved the same way, without creating anything: create saves it before
    the cgroup exists.  */
 int carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id,
-                          bool systemd, char **ret_path, carve_error_t *err);
+                          bool systemd, const struct carve_cgroup_placement_s *placement, char **ret_path,
+                          carve_error_t *err);
 
 /* Re-opens a cgroup from carve_cgroup_path() of an earlier carve_cgroup_create
    (what the state store keeps).  Nothing is created.  */
@@ -214,16 +233,23 @@ void carve_cgroup_stats_release (struct carve_cgroup_stats_s *stats);
    memory.oom_control oom_kill, v2 memory.events oom_kill), for `events`.  */
 int carve_cgroup_oom_count (carve_cgroup_t cg, uint64_t *ret, carve_error_t *err);
 
-/* Moving one controller's cgroup of a container (cgroup-move.c; v1
-   hierarchies only, runtime/compute uses it for the cpuset): EVACUATE
-   moves every process of CG's directory on the hierarchy holding
-   CONTROLLER to that hierarchy's root and removes the directory, returning
-   the PIDs; MOVE puts PIDS into NEW_PATH (absolute below the hierarchy's
-   root; it must exist) and points CG there, so carve_cgroup_path (CG)
-   changes.  */
-int carve_cgroup_evacuate_controller (carve_cgroup_t cg, const char *controller, pid_t **ret_pids, size_t *ret_n,
-                                      carve_error_t *err);
-int carve_cgroup_move_controller (carve_cgroup_t cg, const char *controller, const char *new_path, const pid_t *pids,
-                                  size_t n, carve_error_t *err);
+/* Makes DIR, a cpuset cgroup on the cgroup2 tree (V2) or a v1 cpuset
+   hierarchy, an exclusive partition of CPUS through the backend's
+   make_partition (v1 cpuset.cpu_exclusive and sched_load_balance; v2
+   cpuset.cpus.exclusive and cpuset.cpus.partition, root when LOAD_BALANCE,
+   else isolated).  An invalid v2 partition fails with what the kernel
+   reads back.  */
+int carve_cgroup_make_partition (const char *dir, bool v2, const carve_cpumask_t *cpus, bool load_balance,
+                                 carve_error_t *err);
+
+/* cgroup2 memory.min of CG's memory cgroup: memory nobody's pressure
+   reclaims.  Nothing to do on v1 (no such file) or for BYTES 0.  */
+int carve_cgroup_set_memory_min (carve_cgroup_t cg, uint64_t bytes, carve_error_t *err);
+
+/* A cgroup file: DIR/FILE written with runtime/base's kernel-file writer,
+   read without its trailing newline.  runtime/compute writes the node's own
+   cpusets (carve.compute, carve.serviceos) through these.  */
+int carve_cgroup_write (const char *dir, const char *file, const char *value, carve_error_t *err);
+int carve_cgroup_read (const char *dir, const char *file, char **ret, carve_error_t *err);
 
 #endif

@@ -1,3 +1,5 @@
+/* linux.seccomp (seccomp.h): compiled with libseccomp before the fork,
+   loaded with one seccomp(2), the listener handed to the seccomp agent.  */
 #include <config.h>
 #include "seccomp.h"
 
@@ -23,6 +25,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
+#include "spec/annotations.h"
 #include "spec/json.h"
 
 /* Older uapi headers; the values are the kernel's ABI.  */
@@ -516,7 +519,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     {
       if (default_action == SCMP_ACT_ERRNO (ENOSYS))
         break;
-      r = add_rule (ctx, "carve.syscalls.deny", extra_enosys_syscalls[i], SCMP_ACT_ERRNO (ENOSYS), NULL, 0, &warnings,
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_DENY)->name, extra_enosys_syscalls[i], SCMP_ACT_ERRNO (ENOSYS), NULL, 0, &warnings,
                     err);
       if (r < 0)
         return r;
@@ -526,7 +529,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     {
       if (carve_strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
         continue;
-      r = add_rule (ctx, "carve.syscalls.forward", extra_notify_syscalls[i], SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, extra_notify_syscalls[i], SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
       if (r < 0)
         return r;
       if (r > 0)

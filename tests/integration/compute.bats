@@ -196,7 +196,7 @@ assert_node_restored() {
 }
 
 @test "an exclusive CPU: its cpuset, the ServiceOS, host tasks, IRQs and workqueues, all back after delete" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	local create_output=$output dir irq f rest
 
@@ -258,7 +258,7 @@ assert_node_restored() {
 }
 
 @test "exec joins the moved cpuset; load_balance and kthreads=keep are honoured" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\", \"carve.cpus.load_balance\": \"true\", \"carve.kthreads\": \"keep\"}"
+	annotate "{\"carve.cpus\": \"$LAST\", \"carve.cpus.load_balance\": \"true\", \"carve.kthreads\": \"keep\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	local dir
 	dir=$(cpuset_of "$ID")
@@ -286,7 +286,7 @@ assert_node_restored() {
 	FOREIGN_PID=$!
 	echo "$FOREIGN_PID" >"$FOREIGN/inner/tasks"
 
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	! list_has "$(cat "$FOREIGN/cpuset.cpus")" "$LAST"
 	! list_has "$(cat "$FOREIGN/inner/cpuset.cpus")" "$LAST"
@@ -300,11 +300,11 @@ assert_node_restored() {
 }
 
 @test "a CPU owned through one --root is refused through another, naming its owner" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	run "$CARVE_BINARY" --root "$ROOT2" create --bundle "$BUNDLE" "$ID-2" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"annotations.carve.cpus: \`$LAST-$LAST\`: CPU $LAST is owned by container \`$ID\` (root \`$TEST_ROOT\`)"* ]]
+	[[ "$output" == *"annotations.carve.cpus: \`$LAST\`: CPU $LAST is owned by container \`$ID\` (root \`$TEST_ROOT\`)"* ]]
 	[ ! -e "$ROOT2/$ID-2" ]
 	[ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$ID-2")" ]
 	[ "$(ledger_partitions)" = 1 ]
@@ -315,7 +315,7 @@ assert_node_restored() {
 }
 
 @test "a count takes a free CPU that is not the ServiceOS's; asking for the ServiceOS's CPU fails" {
-	annotate '{"carve.cpus": "1"}'
+	annotate '{"carve.cpus.count": "1"}'
 	carve_create --bundle "$BUNDLE" "$ID"
 	local got
 	got=$(carve node --format json | jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .cpus')
@@ -325,32 +325,35 @@ assert_node_restored() {
 	run carve delete -f "$ID"
 	[ "$status" -eq 0 ]
 
-	annotate "{\"carve.cpus\": \"$FIRST-$FIRST\"}"
+	annotate "{\"carve.cpus\": \"$FIRST\"}"
 	run carve create --bundle "$BUNDLE" "$ID" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"annotations.carve.cpus: \`$FIRST-$FIRST\`: CPU $FIRST belongs to the ServiceOS"* ]]
+	[[ "$output" == *"annotations.carve.cpus: \`$FIRST\`: CPU $FIRST belongs to the ServiceOS"* ]]
 	assert_no_leftovers "$ID"
 
 	# More than the node can give.
-	annotate "{\"carve.cpus\": \"${#CPUS[@]}\"}"
+	annotate "{\"carve.cpus.count\": \"${#CPUS[@]}\"}"
 	run carve create --bundle "$BUNDLE" "$ID" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"annotations.carve.cpus: \`${#CPUS[@]}\` CPUs asked"* ]]
+	[[ "$output" == *"annotations.carve.cpus.count: \`${#CPUS[@]}\` CPUs asked"* ]]
 	assert_no_leftovers "$ID"
 	assert_node_restored
 }
 
 @test "every bad carve.* value fails create naming the key and value, leaving nothing behind" {
 	local cases=(
-		'carve.cpus|abc|{"carve.cpus": "abc"}|is not a CPU list or a count'
-		'carve.cpus|0|{"carve.cpus": "0"}|is not a CPU list or a count'
-		'carve.cpus|4000-4000|{"carve.cpus": "4000-4000"}|is not online'
-		'carve.cpus.exclusive|yes|{"carve.cpus": "1", "carve.cpus.exclusive": "yes"}|is not `true` or `false`'
-		'carve.cpus.load_balance|maybe|{"carve.cpus": "1", "carve.cpus.load_balance": "maybe"}|is not `true` or `false`'
-		'carve.kthreads|drop|{"carve.cpus": "1", "carve.kthreads": "drop"}|is not `evict` or `keep`'
+		'carve.cpus|abc|{"carve.cpus": "abc"}|is not a CPU list'
+		'carve.cpus|1-0|{"carve.cpus": "1-0"}|is not a CPU list'
+		'carve.cpus|4000|{"carve.cpus": "4000"}|is not online'
+		'carve.cpus.count|0|{"carve.cpus.count": "0"}|is not a number of CPUs'
+		'carve.cpus.count|two|{"carve.cpus.count": "two"}|is not a number of CPUs'
+		'carve.cpus.count|1|{"carve.cpus": "1", "carve.cpus.count": "1"}|carve.cpus `1` says which CPUs already'
+		'carve.cpus.exclusive|yes|{"carve.cpus.count": "1", "carve.cpus.exclusive": "yes"}|is not `true` or `false`'
+		'carve.cpus.load_balance|maybe|{"carve.cpus.count": "1", "carve.cpus.load_balance": "maybe"}|is not `true` or `false`'
+		'carve.kthreads|drop|{"carve.cpus.count": "1", "carve.kthreads": "drop"}|is not `evict` or `keep`'
 		'carve.cpus.exclusive|true|{"carve.cpus.exclusive": "true"}|needs carve.cpus'
 		'carve.kthreads|evict|{"carve.kthreads": "evict"}|needs carve.cpus'
-		'carve.cpus.load_balance|true|{"carve.cpus": "1", "carve.cpus.exclusive": "false", "carve.cpus.load_balance": "true"}|needs carve.cpus.exclusive=true'
+		'carve.cpus.load_balance|true|{"carve.cpus.count": "1", "carve.cpus.exclusive": "false", "carve.cpus.load_balance": "true"}|needs carve.cpus.exclusive=true'
 	)
 	local c key value json want
 	for c in "${cases[@]}"; do
@@ -374,7 +377,7 @@ assert_node_restored() {
 @test "parallel creates asking for one CPU each: exactly as many succeed as there are free CPUs" {
 	local n=6 i ok=0 want=$((${#CPUS[@]} - 1))
 	[ "$want" -le "$n" ] || want=$n
-	annotate '{"carve.cpus": "1"}'
+	annotate '{"carve.cpus.count": "1"}'
 	for i in $(seq 1 $n); do
 		(
 			rc=0
@@ -388,7 +391,7 @@ assert_node_restored() {
 		if [ "$(cat "$BATS_TEST_TMPDIR/par.$i.rc")" = 0 ]; then
 			ok=$((ok + 1))
 		else
-			grep -q "annotations.carve.cpus: \`1\` CPUs asked, 0 free" "$BATS_TEST_TMPDIR/par.$i" || {
+			grep -q "annotations.carve.cpus.count: \`1\` CPUs asked, 0 free" "$BATS_TEST_TMPDIR/par.$i" || {
 				cat "$BATS_TEST_TMPDIR/par.$i" >&2
 				false
 			}
@@ -406,7 +409,7 @@ assert_node_restored() {
 }
 
 @test "a create killed with -9 half-way: the next carve command gives everything back" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	annotate "{\"carve.cpus\": \"$LAST\"}"
 	update_config ".hooks = {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo \$\$ > $HOOK_PID_FILE; exec sleep 60\"]}]}"
 	"$CARVE_BINARY" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/killed.out" 2>&1 &
 	local pid=$! i
@@ -431,7 +434,7 @@ assert_node_restored() {
 }
 
 @test "shared CPUs (carve.cpus.exclusive=false) set the cpuset without a partition" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\", \"carve.cpus.exclusive\": \"false\"}"
+	annotate "{\"carve.cpus\": \"$LAST\", \"carve.cpus.exclusive\": \"false\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	[ ! -d "$CPUSET/carve.compute" ]
 	[ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$(carve state "$ID" | jq .pid)"/status)" = "$LAST" ]
@@ -440,7 +443,7 @@ assert_node_restored() {
 	local b2="$BATS_TEST_TMPDIR/bundle2"
 	mkdir "$b2"
 	ln -s "$BUNDLE/rootfs" "$b2/rootfs"
-	jq ".annotations = {\"carve.cpus\": \"$LAST-$LAST\"}" "$BUNDLE/config.json" >"$b2/config.json"
+	jq ".annotations = {\"carve.cpus\": \"$LAST\"}" "$BUNDLE/config.json" >"$b2/config.json"
 	run "$CARVE_BINARY" --root "$ROOT2" create --bundle "$b2" "$ID-2" </dev/null
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"CPU $LAST is used by container \`$ID\`"* ]]
@@ -450,7 +453,7 @@ assert_node_restored() {
 }
 
 @test "while a CPU is owned, other containers are created on the CPUs left" {
-	annotate "{\"carve.cpus\": \"$LAST-$LAST\"}"
+	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
 	# A plain container at a new top-level cgroup: the kernel refuses it the
 	# owned CPU, so carve gives it the others.

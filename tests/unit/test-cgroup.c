@@ -452,7 +452,7 @@ test_paths_v1 (void)
   /* Absolute: below every hierarchy's root.  */
   precreate (l, "/a", "/a");
   precreate (l, "/a/b", "/a/b");
-  if (carve_cgroup_create (l, "/a/b", "ctr", false, 0, &abs, &err) < 0)
+  if (carve_cgroup_create (l, "/a/b", "ctr", false, NULL, 0, &abs, &err) < 0)
     {
       fprintf (stderr, "# %s\n", err->msg);
       goto out;
@@ -472,7 +472,7 @@ test_paths_v1 (void)
     cleanup_free char *d = xasprintf ("%s/sys/fs/cgroup/memory/user.slice/x/ctr", root);
     put_v1_dir (d, "memory", false);
   }
-  if (carve_cgroup_create (l, "x/ctr", "ctr", false, 0, &rel, &err) < 0)
+  if (carve_cgroup_create (l, "x/ctr", "ctr", false, NULL, 0, &rel, &err) < 0)
     {
       fprintf (stderr, "# %s\n", err->msg);
       goto out;
@@ -495,7 +495,7 @@ test_paths_v1 (void)
 
   /* Absent: the container id, relative.  */
   precreate (l, "/ctr2", "/ctr2");
-  if (carve_cgroup_create (l, NULL, "ctr2", false, 0, &absent, &err) < 0)
+  if (carve_cgroup_create (l, NULL, "ctr2", false, NULL, 0, &absent, &err) < 0)
     {
       fprintf (stderr, "# %s\n", err->msg);
       goto out;
@@ -532,7 +532,7 @@ test_paths_v2_and_systemd (void)
 
   if (l == NULL)
     goto out;
-  if (carve_cgroup_create (l, "pod/ctr", "ctr", false, 0, &rel, &err) < 0)
+  if (carve_cgroup_create (l, "pod/ctr", "ctr", false, NULL, 0, &rel, &err) < 0)
     goto out;
   EXPECT_STR (carve_cgroup_path (rel), "/user.slice/session-1.scope/pod/ctr");
   /* Controllers were enabled in the ancestors for the child.  */
@@ -545,10 +545,10 @@ test_paths_v2_and_systemd (void)
   EXPECT_STR (sub, "+misc");
 
   /* --systemd-cgroup without systemd: a clear error.  */
-  EXPECT (carve_cgroup_create (l, "system.slice:carve:abc", "abc", true, 0, &fail, &err) < 0);
+  EXPECT (carve_cgroup_create (l, "system.slice:carve:abc", "abc", true, NULL, 0, &fail, &err) < 0);
   EXPECT_CONTAINS (err->msg, "systemd is not running");
   carve_error_release (&err);
-  EXPECT (carve_cgroup_create (l, "not-systemd", "abc", true, 0, &fail, &err) < 0);
+  EXPECT (carve_cgroup_create (l, "not-systemd", "abc", true, NULL, 0, &fail, &err) < 0);
   EXPECT_CONTAINS (err->msg, "slice:prefix:name");
   carve_error_release (&err);
 
@@ -562,7 +562,7 @@ test_paths_v2_and_systemd (void)
   /* With systemd running, the unit's place.  */
   sdrun = xasprintf ("%s/run/systemd/system", root);
   EXPECT (carve_mkdir_p (sdrun, 0755, &err) == 0);
-  if (carve_cgroup_create (l, "machine.slice:carve:abc", "abc", true, 0, &sd, &err) < 0)
+  if (carve_cgroup_create (l, "machine.slice:carve:abc", "abc", true, NULL, 0, &sd, &err) < 0)
     goto out;
   EXPECT_STR (carve_cgroup_path (sd), "/machine.slice/carve-abc.scope");
   r = 0;
@@ -726,7 +726,7 @@ test_apply_v1 (void)
   if (l == NULL)
     goto out;
   precreate (l, "/ctr", "/ctr");
-  if (carve_cgroup_create (l, "/ctr", "ctr", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, "/ctr", "ctr", false, NULL, 0, &cg, &err) < 0)
     goto out;
   full_resources (&f, true);
   if (carve_cgroup_apply_resources (cg, &f.res, &err) < 0)
@@ -828,7 +828,7 @@ test_apply_v2 (void)
     cleanup_free char *d = xasprintf ("%s/sys/fs/cgroup/ctr", root);
     put (d, "cgroup.max.depth", "max");
   }
-  if (carve_cgroup_create (l, "/ctr", "ctr", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, "/ctr", "ctr", false, NULL, 0, &cg, &err) < 0)
     goto out;
   full_resources (&f, false);
   m = (struct carve_spec_map_s){ .keys = k, .values = v, .len = 2 };
@@ -921,7 +921,7 @@ test_unified_hybrid (void)
   if (l == NULL)
     goto out;
   precreate (l, "/ctr", "/ctr");
-  if (carve_cgroup_create (l, "/ctr", "ctr", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, "/ctr", "ctr", false, NULL, 0, &cg, &err) < 0)
     goto out;
   memset (&res, 0, sizeof (res));
   m = (struct carve_spec_map_s){ .keys = k, .values = v, .len = 1 };
@@ -966,7 +966,7 @@ test_pids_kill_fake (void)
   if (l == NULL)
     goto out;
   precreate (l, "/ctr", "/ctr");
-  if (carve_cgroup_create (l, "/ctr", "ctr", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, "/ctr", "ctr", false, NULL, 0, &cg, &err) < 0)
     goto out;
   child = fork ();
   if (child < 0)
@@ -1214,7 +1214,7 @@ test_unified_checked_first (void)
     goto out;
   /* Relative: the memory hierarchy puts it below /user.slice.  */
   precreate (l, "/ctr", "/ctr");
-  if (carve_cgroup_create (l, "ctr", "ctr", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, "ctr", "ctr", false, NULL, 0, &cg, &err) < 0)
     goto out;
   EXPECT (strchr (carve_cgroup_path (cg), '\n') != NULL);
   EXPECT_STR (carve_cgroup_name (cg), "/ctr, /user.slice/ctr");
@@ -1253,17 +1253,17 @@ test_resolve_matches_create (void)
 
   if (l == NULL)
     goto out;
-  if (carve_cgroup_resolve (l, NULL, "job", false, &path, &err) < 0)
+  if (carve_cgroup_resolve (l, NULL, "job", false, NULL, &path, &err) < 0)
     goto out;
   dir = xasprintf ("%s/sys/fs/cgroup/memory/user.slice/job", root);
   EXPECT (access (dir, F_OK) < 0);
   /* The kernel's files of the v1 cpuset directory, which create fills.  */
   precreate (l, "/job", "/job");
-  if (carve_cgroup_create (l, NULL, "job", false, 0, &cg, &err) < 0)
+  if (carve_cgroup_create (l, NULL, "job", false, NULL, 0, &cg, &err) < 0)
     goto out;
   EXPECT_STR (path, carve_cgroup_path (cg));
   EXPECT (access (dir, F_OK) == 0);
-  EXPECT (carve_cgroup_resolve (l, "a:b", "job", true, &path, &err) < 0);
+  EXPECT (carve_cgroup_resolve (l, "a:b", "job", true, NULL, &path, &err) < 0);
   carve_error_release (&err);
   r = 0;
 out:
@@ -1434,7 +1434,7 @@ test_real_lifecycle (void)
         pause ();
       _exit (0);
     }
-  if (carve_cgroup_create (l, path, "unit", false, child, &cg, &err) < 0)
+  if (carve_cgroup_create (l, path, "unit", false, NULL, child, &cg, &err) < 0)
     {
       fprintf (stderr, "# cannot create a cgroup here: %s\n", err->msg);
       carve_error_release (&err);
@@ -1583,7 +1583,55 @@ out:
   return r;
 }
 
-UNIT_MAIN (UNIT_CASE (test_detect_v1), UNIT_CASE (test_detect_hybrid), UNIT_CASE (test_detect_v2),
+/* A compute partition's placement: the cpuset cgroup below the node's
+   partition, made exclusive before the process enters; every other
+   controller at the cgroupsPath; resolve says the same path.  */
+static int
+test_placement_v1 (void)
+{
+  cleanup_cgroup_layout carve_cgroup_layout_t l = NULL;
+  cleanup_free char *root = fake_node (FAKE_V1, &l);
+  cleanup_cgroup carve_cgroup_t cg = NULL;
+  cleanup_free char *path = NULL;
+  struct carve_cgroup_placement_s where = { .cpuset_path = "/carve.compute/job-1", .load_balance = false };
+  carve_error_t err = NULL;
+  int r = -1;
+
+  if (l == NULL)
+    goto out;
+  carve_cpumask_set (&where.cpus, 1);
+  precreate (l, "/ctr", "/ctr");
+  precreate (l, "/carve.compute", "/carve.compute");
+  precreate (l, "/carve.compute/job-1", "/carve.compute/job-1");
+  {
+    /* The kernel's cpuset flags, which the fake tree lacks.  */
+    cleanup_free char *dir = xasprintf ("%s/sys/fs/cgroup/cpuset/carve.compute/job-1", root);
+    put (dir, "cpuset.cpu_exclusive", "0");
+    put (dir, "cpuset.sched_load_balance", "1");
+  }
+  if (carve_cgroup_resolve (l, "/ctr", "ctr", false, &where, &path, &err) < 0
+      || carve_cgroup_create (l, "/ctr", "ctr", false, &where, 0, &cg, &err) < 0)
+    goto out;
+  EXPECT_STR (path, carve_cgroup_path (cg));
+  EXPECT_CONTAINS (carve_cgroup_path (cg), "cpuset:/carve.compute/job-1");
+  EXPECT_CONTAINS (carve_cgroup_path (cg), "memory:/ctr");
+  EXPECT_FILE ("cpuset", "cpuset.cpus", "1");
+  EXPECT_FILE ("cpuset", "cpuset.cpu_exclusive", "1");
+  EXPECT_FILE ("cpuset", "cpuset.sched_load_balance", "0");
+  {
+    cleanup_free char *want = xasprintf ("%s/sys/fs/cgroup/memory/ctr", root);
+    EXPECT_STR (carve_cgroup_dir (cg, "memory"), want);
+  }
+  r = 0;
+out:
+  if (err)
+    fprintf (stderr, "# %s\n", err->msg);
+  carve_error_release (&err);
+  rm_tree (root);
+  return r;
+}
+
+UNIT_MAIN (UNIT_CASE (test_detect_v1), UNIT_CASE (test_placement_v1), UNIT_CASE (test_detect_hybrid), UNIT_CASE (test_detect_v2),
            UNIT_CASE (test_detect_host), UNIT_CASE (test_paths_v1), UNIT_CASE (test_paths_v2_and_systemd),
            UNIT_CASE (test_apply_v1), UNIT_CASE (test_apply_v2), UNIT_CASE (test_unified_hybrid),
            UNIT_CASE (test_pids_kill_fake), UNIT_CASE (test_stats_fake), UNIT_CASE (test_stats_cpuset_fake),

@@ -22,10 +22,13 @@
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/memory-internal.h"
 #include "runtime/compute/memory.h"
+#include "runtime/compute/sched-internal.h"
 #include "runtime/compute/sched.h"
 #include "runtime/linux/cgroup.h"
 #include "runtime/linux/mempolicy.h"
+#include "spec/annotations.h"
 #include "spec/node-config.h"
+#include "spec/resources.h"
 #include "spec/spec.h"
 #include "tests/unit/unit.h"
 #include "xalloc.h"
@@ -205,6 +208,94 @@ expect_error (int r, carve_error_t *err, const char *needle)
     }                                                                                                                  \
   while (0)
 
+static carve_spec_t
+spec_of (const char *json)
+{
+  carve_error_t err = NULL;
+  carve_spec_t spec = carve_spec_parse (json, strlen (json), &err);
+  if (spec == NULL)
+    {
+      fprintf (stderr, "# spec: %s\n", err->msg);
+      exit (1);
+    }
+  return spec;
+}
+
+#define SPEC_HEAD "{\"ociVersion\": \"1.0.2\", \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"]}, "
+
+/* The carve.memory* annotations M, H, N (each NULL when absent) as create
+   reads them: through the annotation parser, then checked against the fake
+   node under ROOT.  */
+static int
+memory_parse_at (const char *root, const char *m, const char *h, const char *n, carve_node_config_t node,
+                 struct carve_memory_request_s *r, carve_error_t *err)
+{
+  cleanup_free char *json = NULL;
+  struct carve_compute_request_s req;
+  int ret;
+
+  json = xasprintf (SPEC_HEAD "\"root\": {\"path\": \"/\"}, \"annotations\": {\"x\": \"y\"%s%s%s%s%s%s%s%s%s}}",
+                    m ? ", \"carve.memory\": \"" : "", m ? m : "", m ? "\"" : "",
+                    h ? ", \"carve.memory.hugepages\": \"" : "", h ? h : "", h ? "\"" : "",
+                    n ? ", \"carve.memory.nodes\": \"" : "", n ? n : "", n ? "\"" : "");
+  {
+    CARVE_CLEANUP (spec) carve_spec_t spec = spec_of (json);
+    ret = carve_compute_request_parse (spec, &req, err);
+  }
+  if (ret == 0)
+    ret = carve_memory_check_at (root, &req, node, r, err);
+  carve_compute_request_release (&req);
+  return ret;
+}
+
+/* carve.sched VALUE through the annotation parser.  */
+static int
+sched_parse (const char *value, struct carve_compute_request_s *r, carve_error_t *err)
+{
+  cleanup_free char *json = NULL;
+  int ret;
+
+  if (value == NULL)
+    json = xstrdup (SPEC_HEAD "\"root\": {\"path\": \"/\"}}");
+  else
+    json = xasprintf (SPEC_HEAD "\"root\": {\"path\": \"/\"}, \"annotations\": {\"carve.sched\": \"%s\"}}", value);
+  {
+    CARVE_CLEANUP (spec) carve_spec_t spec = spec_of (json);
+    carve_compute_request_release (r);
+    ret = carve_compute_request_parse (spec, r, err);
+  }
+  return ret;
+}
+
+/* What create does with carve_memory_plan: the resources laid over the
+   spec's, the mount after the spec's (the unit tests look at the result
+   in the spec).  */
+static int
+memory_adjust_spec (const struct carve_ledger_partition_s *p, carve_spec_t spec, carve_error_t *err)
+{
+  struct carve_spec_linux_resources_s *res = NULL;
+  struct carve_spec_mount_s *mnt = NULL;
+
+  if (carve_memory_plan (p, spec, &res, &mnt, err) < 0)
+    return -1;
+  if (res)
+    {
+      if (spec->linux_ == NULL)
+        spec->linux_ = xzalloc (sizeof (*spec->linux_));
+      if (spec->linux_->resources == NULL)
+        spec->linux_->resources = xzalloc (sizeof (*spec->linux_->resources));
+      carve_spec_resources_merge (spec->linux_->resources, res);
+      carve_spec_resources_free (res);
+    }
+  if (mnt)
+    {
+      spec->mounts = xrealloc (spec->mounts, sizeof (*spec->mounts) * (spec->mounts_len + 2));
+      spec->mounts[spec->mounts_len++] = mnt;
+      spec->mounts[spec->mounts_len] = NULL;
+    }
+  return 0;
+}
+
 /* --- carve.memory parsing ----------------------------------------------------- */
 
 static int
@@ -216,24 +307,24 @@ test_memory_parse_sizes (void)
   struct carve_memory_request_s r;
   carve_error_t err = NULL;
 
-  EXPECT (carve_memory_parse_at (root, NULL, NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, NULL, NULL, NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 0 && r.hugepage_size == 0 && !r.has_nodes);
-  EXPECT (carve_memory_parse_at (root, "512M", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "512M", NULL, NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 512 * MIB);
-  EXPECT (carve_memory_parse_at (root, "16u", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "16u", NULL, NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 32 * MIB);
   /* Rounded up to whole units.  */
-  EXPECT (carve_memory_parse_at (root, "3M", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "3M", NULL, NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 4 * MIB);
-  EXPECT (carve_memory_parse_at (root, "1", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "1", NULL, NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 2 * MIB);
   /* ... and to whole huge pages.  */
-  EXPECT (carve_memory_parse_at (root, "100M", "1G", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "100M", "1G", NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == GIB && r.hugepage_size == GIB);
-  EXPECT (carve_memory_parse_at (root, "3M", "2M", "1", node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "3M", "2M", "1", node, &r, &err) == 0);
   EXPECT (r.bytes == 4 * MIB && r.hugepage_size == 2 * MIB && r.has_nodes);
   EXPECT (carve_cpumask_test (&r.nodes, 1) && !carve_cpumask_test (&r.nodes, 0));
-  EXPECT (carve_memory_parse_at (root, "8M", "none", "0-1", node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "8M", "none", "0-1", node, &r, &err) == 0);
   EXPECT (r.hugepage_size == 0 && carve_cpumask_count (&r.nodes) == 2);
   return 0;
 }
@@ -247,9 +338,9 @@ test_memory_parse_units_not_page_sized (void)
   struct carve_memory_request_s r;
   carve_error_t err = NULL;
 
-  EXPECT (carve_memory_parse_at (root, "5M", "2M", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "5M", "2M", NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 6 * MIB);
-  EXPECT (carve_memory_parse_at (root, "7M", "2M", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "7M", "2M", NULL, node, &r, &err) == 0);
   EXPECT (r.bytes == 12 * MIB);
   return 0;
 }
@@ -261,7 +352,7 @@ test_memory_parse_errors (void)
   cleanup_node_config carve_node_config_t node = node_config ("{}");
   struct carve_memory_request_s r;
 
-#define PARSE(m, h, n) carve_memory_parse_at (root, m, h, n, node, &r, &_e)
+#define PARSE(m, h, n) memory_parse_at (root, m, h, n, node, &r, &_e)
   EXPECT_ERROR ("annotations.carve.memory: `12X` is not a size (`512M`) or a unit count (`16u`)",
                 PARSE ("12X", NULL, NULL));
   EXPECT_ERROR ("annotations.carve.memory: `u` is not a size", PARSE ("u", NULL, NULL));
@@ -416,27 +507,27 @@ test_memory_place (void)
   memset (&f, 0, sizeof (f));
   memset (&p, 0, sizeof (p));
   /* Ordinary memory: the allowed nodes.  */
-  EXPECT (carve_memory_parse_at (root, "1G", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "1G", NULL, NULL, node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.memory == GIB && p.memory_units == 512 && carve_cpumask_count (&p.memory_nodes) == 2);
   EXPECT (p.hugepage_size == 0 && p.n_hugepages == 0);
 
   /* Huge pages: the lowest node that holds them all.  */
-  EXPECT (carve_memory_parse_at (root, "3G", "2M", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "3G", "2M", NULL, node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.n_hugepages == 1 && p.hugepages[0].node == 0 && p.hugepages[0].pages == 1536);
   EXPECT (carve_cpumask_test (&p.memory_nodes, 0) && carve_cpumask_count (&p.memory_nodes) == 1);
-  EXPECT (carve_memory_parse_at (root, "4G", "2M", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "4G", "2M", NULL, node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.n_hugepages == 1 && p.hugepages[0].node == 1 && p.hugepages[0].pages == 2048);
   /* ... else spread over them in order.  */
-  EXPECT (carve_memory_parse_at (root, "5G", "2M", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "5G", "2M", NULL, node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.n_hugepages == 2 && p.hugepages[0].node == 0 && p.hugepages[0].pages == 1536);
   EXPECT (p.hugepages[1].node == 1 && p.hugepages[1].pages == 1024);
   EXPECT (p.memory_units == 2560 && carve_cpumask_count (&p.memory_nodes) == 2);
   /* 1G pages on node 0 (3G of units): whole pages only, 3 of them.  */
-  EXPECT (carve_memory_parse_at (root, "3G", "1G", "0", node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "3G", "1G", "0", node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.n_hugepages == 1 && p.hugepages[0].pages == 3);
   free (p.hugepages);
@@ -444,18 +535,18 @@ test_memory_place (void)
 
   /* Beside others: the free units are named.  */
   fake_partition (&f, 3 * GIB, "0-1");
-  EXPECT (carve_memory_parse_at (root, "5G", NULL, NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "5G", NULL, NULL, node, &r, &err) == 0);
   EXPECT_ERROR ("annotations.carve.memory: 5G asked (2560 units of 2M), 2048 units (4G) free on nodes 0-1 (1 other "
                 "partition)",
                 carve_memory_place_at (root, &f.l, node, &r, &p, &_e));
   /* 3G of 1G pages fit on node 0 (the other partition goes to node 1);
      5G do not.  */
-  EXPECT (carve_memory_parse_at (root, "3G", "1G", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "3G", "1G", NULL, node, &r, &err) == 0);
   EXPECT (carve_memory_place_at (root, &f.l, node, &r, &p, &err) == 0);
   EXPECT (p.n_hugepages == 1 && p.hugepages[0].node == 0 && p.hugepages[0].pages == 3);
   free (p.hugepages);
   memset (&p, 0, sizeof (p));
-  EXPECT (carve_memory_parse_at (root, "5G", "1G", NULL, node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "5G", "1G", NULL, node, &r, &err) == 0);
   EXPECT_ERROR ("5G of 1G huge pages asked (2560 units of 2M), 2048 units (4G) free on nodes 0-1 in whole pages",
                 carve_memory_place_at (root, &f.l, node, &r, &p, &_e));
   EXPECT (p.memory == 0);
@@ -496,7 +587,7 @@ test_memory_claim_pools (void)
   /* The admin's pool had 10 pages: they stay.  */
   put (root, POOL0, "10\n");
   a = carve_ledger_add (l, "/run/x", "a");
-  EXPECT (carve_memory_parse_at (root, "64M", "2M", "0", node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "64M", "2M", "0", node, &r, &err) == 0);
   EXPECT (carve_memory_claim_at (root, l, node, &r, a, &err) == 0);
   EXPECT (a->n_hugepages == 1 && a->hugepages[0].pages == 32);
   {
@@ -507,7 +598,7 @@ test_memory_claim_pools (void)
     EXPECT (s && s->original && strcmp (s->original, "10") == 0 && carve_ledger_setting_used_by (s, a->key));
   }
   b = carve_ledger_add (l, "/run/x", "b");
-  EXPECT (carve_memory_parse_at (root, "16M", "2M", "0", node, &r, &err) == 0);
+  EXPECT (memory_parse_at (root, "16M", "2M", "0", node, &r, &err) == 0);
   EXPECT (carve_memory_claim_at (root, l, node, &r, b, &err) == 0);
   {
     cleanup_free char *v = get (root, POOL0);
@@ -555,7 +646,7 @@ test_memory_claim_gives_back (void)
   a = carve_ledger_add (l, "/run/x", "a");
   {
     carve_error_t err = NULL;
-    EXPECT (carve_memory_parse_at (root, "5G", "2M", NULL, node, &r, &err) == 0);
+    EXPECT (memory_parse_at (root, "5G", "2M", NULL, node, &r, &err) == 0);
   }
   EXPECT_ERROR ("annotations.carve.memory.hugepages: grow the huge page pool of node 1 to 1024",
                 carve_memory_claim_at (root, l, node, &r, a, &_e));
@@ -594,20 +685,7 @@ test_memory_totals (void)
 
 /* --- the spec ------------------------------------------------------------------- */
 
-static carve_spec_t
-spec_of (const char *json)
-{
-  carve_error_t err = NULL;
-  carve_spec_t spec = carve_spec_parse (json, strlen (json), &err);
-  if (spec == NULL)
-    {
-      fprintf (stderr, "# spec: %s\n", err->msg);
-      exit (1);
-    }
-  return spec;
-}
 
-#define SPEC_HEAD "{\"ociVersion\": \"1.0.2\", \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"]}, "
 
 static int
 test_memory_adjust_spec (void)
@@ -629,7 +707,7 @@ test_memory_adjust_spec (void)
   p.hugepage_size = 2 * MIB;
   p.hugepages = &hp;
   p.n_hugepages = 1;
-  EXPECT (carve_memory_adjust_spec (&p, spec, &err) == 0);
+  EXPECT (memory_adjust_spec (&p, spec, &err) == 0);
   m = spec->linux_->resources->memory;
   EXPECT (m->has_limit && m->limit == (int64_t)(64 * MIB));
   EXPECT_STR (spec->linux_->resources->cpu->mems, "0");
@@ -660,7 +738,7 @@ test_memory_adjust_spec_keeps_smaller (void)
   p.memory = 64 * MIB;
   carve_cpumask_set (&p.memory_nodes, 1);
   /* Ordinary memory needs no mount: the host's root is fine.  */
-  EXPECT (carve_memory_adjust_spec (&p, spec, &err) == 0);
+  EXPECT (memory_adjust_spec (&p, spec, &err) == 0);
   EXPECT (spec->linux_->resources->memory->limit == 1048576);
   /* The spec's mems are narrowed to the partition's.  */
   EXPECT_STR (spec->linux_->resources->cpu->mems, "1");
@@ -682,7 +760,7 @@ test_memory_adjust_spec_refusals (void)
     carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"rootfs\"}, \"linux\": {\"resources\": {\"cpu\": "
                                            "{\"mems\": \"1\"}}}}");
     EXPECT_ERROR ("linux.resources.cpu.mems: `1` leaves out nodes of the memory partition (`0`)",
-                  carve_memory_adjust_spec (&p, spec, &_e));
+                  memory_adjust_spec (&p, spec, &_e));
   }
   p.hugepage_size = 2 * MIB;
   p.hugepages = &hp;
@@ -692,7 +770,7 @@ test_memory_adjust_spec_refusals (void)
     carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"rootfs\"}, \"mounts\": [{\"destination\": "
                                            "\"/dev/hugepages\", \"type\": \"tmpfs\"}]}");
     EXPECT_ERROR ("mounts[0]: `/dev/hugepages` is where annotations.carve.memory.hugepages=2M mounts the partition",
-                  carve_memory_adjust_spec (&p, spec, &_e));
+                  memory_adjust_spec (&p, spec, &_e));
   }
   {
     /* The host's root: whether it has a mount namespace is create's
@@ -701,7 +779,7 @@ test_memory_adjust_spec_refusals (void)
     carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"/\"}, \"annotations\": {\"carve.isolation\": "
                                            "\"oci\"}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}");
     carve_error_t err = NULL;
-    EXPECT (carve_memory_adjust_spec (&p, spec, &err) == 0);
+    EXPECT (memory_adjust_spec (&p, spec, &err) == 0);
     EXPECT (spec->mounts_len == 1);
   }
   return 0;
@@ -728,13 +806,13 @@ test_memory_apply_min (void)
   EXPECT (carve_cgroup_open (layout, "/ctr", &cg, &err) == 0);
 
   memset (&p, 0, sizeof (p));
-  EXPECT (carve_memory_apply (&p, cg, &err) == 0);
+  EXPECT (carve_cgroup_set_memory_min (cg, carve_memory_min_of (&p), &err) == 0);
   {
     cleanup_free char *v = get (root, "/sys/fs/cgroup/ctr/memory.min");
     EXPECT_STR (v, "0");
   }
   p.memory = 64 * MIB;
-  EXPECT (carve_memory_apply (&p, cg, &err) == 0);
+  EXPECT (carve_cgroup_set_memory_min (cg, carve_memory_min_of (&p), &err) == 0);
   {
     cleanup_free char *v = get (root, "/sys/fs/cgroup/ctr/memory.min");
     EXPECT_STR (v, "67108864");
@@ -742,7 +820,7 @@ test_memory_apply_min (void)
   /* Huge pages are not reclaimed: no protection asked for them.  */
   put (root, "/sys/fs/cgroup/ctr/memory.min", "0\n");
   p.hugepage_size = 2 * MIB;
-  EXPECT (carve_memory_apply (&p, cg, &err) == 0);
+  EXPECT (carve_cgroup_set_memory_min (cg, carve_memory_min_of (&p), &err) == 0);
   {
     cleanup_free char *v = get (root, "/sys/fs/cgroup/ctr/memory.min");
     EXPECT_STR (v, "0");
@@ -755,54 +833,58 @@ test_memory_apply_min (void)
 static int
 test_sched_parse (void)
 {
-  struct carve_sched_request_s r;
+  struct carve_compute_request_s r = { 0 };
   carve_error_t err = NULL;
 
-  EXPECT (carve_sched_parse (NULL, &r, &err) == 0 && r.kind == CARVE_SCHED_DEFAULT);
-  EXPECT (carve_sched_parse ("default", &r, &err) == 0 && r.kind == CARVE_SCHED_DEFAULT);
-  EXPECT (carve_sched_parse ("cooperative", &r, &err) == 0 && r.kind == CARVE_SCHED_COOPERATIVE && r.priority == 1);
-  EXPECT (carve_sched_parse ("batch", &r, &err) == 0 && r.kind == CARVE_SCHED_BATCH);
-  EXPECT (carve_sched_parse ("idle", &r, &err) == 0 && r.kind == CARVE_SCHED_IDLE);
-  EXPECT (carve_sched_parse ("fifo:1", &r, &err) == 0 && r.kind == CARVE_SCHED_FIFO && r.priority == 1);
-  EXPECT (carve_sched_parse ("rr:99", &r, &err) == 0 && r.kind == CARVE_SCHED_RR && r.priority == 99);
+  EXPECT (sched_parse (NULL, &r, &err) == 0 && r.sched == CARVE_SCHED_DEFAULT);
+  EXPECT (sched_parse ("default", &r, &err) == 0 && r.sched == CARVE_SCHED_DEFAULT);
+  EXPECT (sched_parse ("cooperative", &r, &err) == 0 && r.sched == CARVE_SCHED_COOPERATIVE);
+  EXPECT (sched_parse ("batch", &r, &err) == 0 && r.sched == CARVE_SCHED_BATCH);
+  EXPECT (sched_parse ("idle", &r, &err) == 0 && r.sched == CARVE_SCHED_IDLE);
+  EXPECT (sched_parse ("fifo:1", &r, &err) == 0 && r.sched == CARVE_SCHED_FIFO && r.sched_priority == 1);
+  EXPECT (sched_parse ("rr:99", &r, &err) == 0 && r.sched == CARVE_SCHED_RR && r.sched_priority == 99);
   EXPECT_ERROR ("annotations.carve.sched: `fifo:0` is not a real-time "
                 "priority: priority 1-99",
-                carve_sched_parse ("fifo:0", &r, &_e));
-  EXPECT_ERROR ("`rr:100` is not a real-time priority: priority 1-99", carve_sched_parse ("rr:100", &r, &_e));
-  EXPECT_ERROR ("priority 1-99", carve_sched_parse ("fifo:", &r, &_e));
-  EXPECT_ERROR ("priority 1-99", carve_sched_parse ("fifo:-3", &r, &_e));
-  EXPECT_ERROR ("priority 1-99", carve_sched_parse ("fifo:5x", &r, &_e));
+                sched_parse ("fifo:0", &r, &_e));
+  EXPECT_ERROR ("`rr:100` is not a real-time priority: priority 1-99", sched_parse ("rr:100", &r, &_e));
+  EXPECT_ERROR ("priority 1-99", sched_parse ("fifo:", &r, &_e));
+  EXPECT_ERROR ("priority 1-99", sched_parse ("fifo:-3", &r, &_e));
+  EXPECT_ERROR ("priority 1-99", sched_parse ("fifo:5x", &r, &_e));
   EXPECT_ERROR ("annotations.carve.sched: `realtime` is not `default`, "
                 "`cooperative`, `batch`, `idle`, `fifo:N` or `rr:N`",
-                carve_sched_parse ("realtime", &r, &_e));
+                sched_parse ("realtime", &r, &_e));
+  carve_compute_request_release (&r);
   return 0;
 }
 
 static int
 test_sched_adjust_spec (void)
 {
-  struct carve_sched_request_s r;
+  struct carve_compute_request_s r = { 0 };
   carve_error_t err = NULL;
 
   {
     CARVE_CLEANUP (spec) carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"/\"}}");
-    EXPECT (carve_sched_parse ("cooperative", &r, &err) == 0);
-    carve_sched_adjust_spec (&r, spec);
+    EXPECT (sched_parse ("cooperative", &r, &err) == 0);
+    if (spec->process->scheduler == NULL)
+      spec->process->scheduler = carve_sched_plan (&r, spec);
     EXPECT (spec->process->scheduler);
     EXPECT_STR (spec->process->scheduler->policy, "SCHED_FIFO");
     EXPECT (spec->process->scheduler->has_priority && spec->process->scheduler->priority == 1);
   }
   {
     CARVE_CLEANUP (spec) carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"/\"}}");
-    EXPECT (carve_sched_parse ("idle", &r, &err) == 0);
-    carve_sched_adjust_spec (&r, spec);
+    EXPECT (sched_parse ("idle", &r, &err) == 0);
+    if (spec->process->scheduler == NULL)
+      spec->process->scheduler = carve_sched_plan (&r, spec);
     EXPECT_STR (spec->process->scheduler->policy, "SCHED_IDLE");
     EXPECT (!spec->process->scheduler->has_priority);
   }
   {
     CARVE_CLEANUP (spec) carve_spec_t spec = spec_of (SPEC_HEAD "\"root\": {\"path\": \"/\"}}");
-    EXPECT (carve_sched_parse ("default", &r, &err) == 0);
-    carve_sched_adjust_spec (&r, spec);
+    EXPECT (sched_parse ("default", &r, &err) == 0);
+    if (spec->process->scheduler == NULL)
+      spec->process->scheduler = carve_sched_plan (&r, spec);
     EXPECT (spec->process->scheduler == NULL);
   }
   {
@@ -810,10 +892,12 @@ test_sched_adjust_spec (void)
     CARVE_CLEANUP (spec)
     carve_spec_t spec = spec_of ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"/\"}, \"process\": {\"cwd\": "
                                  "\"/\", \"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_BATCH\"}}}");
-    EXPECT (carve_sched_parse ("rr:7", &r, &err) == 0);
-    carve_sched_adjust_spec (&r, spec);
+    EXPECT (sched_parse ("rr:7", &r, &err) == 0);
+    if (spec->process->scheduler == NULL)
+      spec->process->scheduler = carve_sched_plan (&r, spec);
     EXPECT_STR (spec->process->scheduler->policy, "SCHED_BATCH");
   }
+  carve_compute_request_release (&r);
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "kfile.h"
 #include "runtime/compute/cpus.h"
+#include "runtime/linux/cgroup.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/noise.h"
 #include "runtime/compute/topology.h"
@@ -681,11 +682,13 @@ test_cpuset_v1 (void)
   mine = carve_path_join (compute, name);
   cpuset_dir (mine, "", "");
 
-  EXPECT (carve_cpuset_v1_apply (&env, l, p, "0", &path, &warnings, &err) == 0);
+  EXPECT (carve_cpuset_v1_prepare (&env, l, p, &path, &warnings, &err) == 0);
   {
     cleanup_free char *want = xasprintf ("/carve.compute/%s", name);
     EXPECT_STR (path, want);
   }
+  /* What runtime/linux's cgroup creation does with the placement.  */
+  EXPECT (carve_cgroup_make_partition (mine, false, &p->cpus, p->load_balance, &err) == 0);
   v = get (docker, "cpuset.cpus");
   EXPECT_STR (v, "0-1");
   free (v);
@@ -773,7 +776,7 @@ test_cpuset_v1_refuses_busy (void)
   p = carve_ledger_add (l, "/run/carve", "job");
   p->cpus = mask ("3");
   p->exclusive = true;
-  EXPECT (carve_cpuset_v1_apply (&env, l, p, NULL, &path, &warnings, &err) < 0);
+  EXPECT (carve_cpuset_v1_prepare (&env, l, p, &path, &warnings, &err) < 0);
   EXPECT_CONTAINS (err->msg, pinned);
   EXPECT_CONTAINS (err->msg, "has tasks");
   carve_error_release (&err);

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "spec/events.h"
+#include "spec/resources.h"
 #include "spec/spec.h"
 #include "tests/unit/unit.h"
 #include "xalloc.h"

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "runtime/base/error.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/xalloc.h"
+#include "spec/annotations.h"
 #include "spec/spec.h"
 #include "tests/unit/unit.h"
 
@@ -1086,7 +1088,103 @@ test_default_json (void)
   return 0;
 }
 
-UNIT_MAIN (UNIT_CASE (test_full_config), UNIT_CASE (test_minimal_config), UNIT_CASE (test_load),
+
+/* --- carve.* annotations ------------------------------------------------------ */
+
+static int
+request_of (const char *annotations, struct carve_compute_request_s *req, carve_error_t *err)
+{
+  cleanup_free char *json = xasprintf ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"/\"}, \"process\": "
+                                       "{\"cwd\": \"/\", \"args\": [\"sh\"]}, \"linux\": {\"resources\": "
+                                       "{\"cpu\": {\"cpus\": \"2-3\"}}}, \"annotations\": {%s}}",
+                                       annotations);
+  carve_error_t e = NULL;
+  CARVE_CLEANUP (spec) carve_spec_t spec = carve_spec_parse (json, strlen (json), &e);
+  int r;
+
+  if (spec == NULL)
+    {
+      fprintf (stderr, "# %s\n", e->msg);
+      exit (1);
+    }
+  r = carve_compute_request_parse (spec, req, err);
+  return r;
+}
+
+static int
+test_annotations (void)
+{
+  struct carve_compute_request_s r;
+  carve_error_t err = NULL;
+
+  /* A CPU list in cpuset syntax: 1 is CPU 1, 0 is CPU 0.  */
+  EXPECT (request_of ("\"carve.cpus\": \"1\"", &r, &err) == 0);
+  EXPECT (r.cpus_kind == CARVE_CPUS_LIST && carve_cpumask_count (&r.cpus) == 1 && carve_cpumask_test (&r.cpus, 1));
+  EXPECT (r.exclusive && !r.load_balance && r.evict && carve_compute_request_active (&r));
+  EXPECT_STR (r.cpus_jpath, "annotations.carve.cpus");
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"carve.cpus\": \"0\"", &r, &err) == 0);
+  EXPECT (r.cpus_kind == CARVE_CPUS_LIST && carve_cpumask_test (&r.cpus, 0));
+  carve_compute_request_release (&r);
+  /* A count has its own key.  */
+  EXPECT (request_of ("\"carve.cpus.count\": \"2\", \"carve.kthreads\": \"keep\"", &r, &err) == 0);
+  EXPECT (r.cpus_kind == CARVE_CPUS_COUNT && r.cpus_count == 2 && r.exclusive && !r.evict);
+  carve_compute_request_release (&r);
+  /* exclusive=true takes linux.resources.cpu.cpus.  */
+  EXPECT (request_of ("\"carve.cpus.exclusive\": \"true\"", &r, &err) == 0);
+  EXPECT (r.cpus_kind == CARVE_CPUS_LIST && carve_cpumask_count (&r.cpus) == 2);
+  EXPECT_STR (r.cpus_jpath, "linux.resources.cpu.cpus");
+  carve_compute_request_release (&r);
+  /* Shared CPUs: neither exclusive nor evicting.  */
+  EXPECT (request_of ("\"carve.cpus\": \"4\", \"carve.cpus.exclusive\": \"false\"", &r, &err) == 0);
+  EXPECT (!r.exclusive && !r.evict);
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"carve.memory\": \"16u\", \"carve.memory.hugepages\": \"2M\", \"carve.sched\": "
+                      "\"rr:5\", \"carve.isolation\": \"oci\", \"other\": \"x\"",
+                      &r, &err)
+          == 0);
+  EXPECT (r.has_memory && r.memory_units == 16 && r.memory_bytes == 0 && r.hugepage_size == 2097152);
+  EXPECT (r.sched == CARVE_SCHED_RR && r.sched_priority == 5 && r.isolation == CARVE_ISOLATION_OCI);
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"carve.syscalls.deny\": \"mkdir\"", &r, &err) == 0);
+  EXPECT (!carve_compute_request_active (&r));
+  EXPECT_STR (r.values[CARVE_ANNOTATION_SYSCALLS_DENY], "mkdir");
+  carve_compute_request_release (&r);
+
+#define BAD_ANNOTATION(ann, want)                                                                                                  \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      EXPECT (request_of (ann, &r, &err) < 0);                                                                         \
+      EXPECT_CONTAINS (err->msg, want);                                                                                \
+      carve_error_release (&err);                                                                                      \
+      carve_compute_request_release (&r);                                                                              \
+    }                                                                                                                  \
+  while (0)
+  BAD_ANNOTATION ("\"carve.cpus\": \"0-x\"", "annotations.carve.cpus: `0-x` is not a CPU list");
+  BAD_ANNOTATION ("\"carve.cpus.count\": \"0\"", "annotations.carve.cpus.count: `0` is not a number of CPUs");
+  BAD_ANNOTATION ("\"carve.cpus\": \"1\", \"carve.cpus.count\": \"1\"", "annotations.carve.cpus.count: `1`: carve.cpus `1`");
+  BAD_ANNOTATION ("\"carve.cpu\": \"1\"", "annotations.carve.cpu: not a carve annotation");
+  BAD_ANNOTATION ("\"carve.isolation\": \"sealed\"", "annotations.carve.isolation: `sealed` is not `permeable` or `oci`");
+  BAD_ANNOTATION ("\"carve.kthreads\": \"evict\"", "annotations.carve.kthreads: `evict` needs carve.cpus");
+  BAD_ANNOTATION ("\"carve.memory.nodes\": \"0\"", "annotations.carve.memory.nodes: `0` needs annotations.carve.memory");
+  BAD_ANNOTATION ("\"carve.memory\": \"0u\"", "at least one unit");
+  BAD_ANNOTATION ("\"carve.sched\": \"fifo:100\"", "priority 1-99");
+#undef BAD_ANNOTATION
+  /* The table is the one list: every key once, each with its JSON path.  */
+  {
+    const char *const *names = carve_annotation_names ();
+    size_t i;
+    for (i = 0; names[i]; i++)
+      {
+        cleanup_free char *jpath = xasprintf ("annotations.%s", names[i]);
+        EXPECT_STR (carve_annotation_info ((enum carve_annotation) i)->jpath, jpath);
+      }
+    EXPECT (i == CARVE_ANNOTATION_COUNT_);
+  }
+  return 0;
+}
+
+UNIT_MAIN (UNIT_CASE (test_full_config), UNIT_CASE (test_annotations), UNIT_CASE (test_minimal_config), UNIT_CASE (test_load),
            UNIT_CASE (test_reject_required), UNIT_CASE (test_reject_values), UNIT_CASE (test_reject_version),
            UNIT_CASE (test_reject_types), UNIT_CASE (test_huge_numbers), UNIT_CASE (test_unknown_fields_ignored),
            UNIT_CASE (test_json_semantics), UNIT_CASE (test_bad_json), UNIT_CASE (test_process_parse),
