@@ -56,8 +56,8 @@ static const struct row_s rows[CARVE_ANNOTATION_COUNT_] = {
   ROW (CARVE_ANNOTATION_SCHED, "carve.sched", "default, cooperative, batch, idle, fifo:N, rr:N", "default", "both",
        parse_sched),
   ROW (CARVE_ANNOTATION_KTHREADS, "carve.kthreads", "evict, keep", "evict when exclusive", "both", parse_kthreads),
-  ROW (CARVE_ANNOTATION_SYSCALLS_FORWARD, "carve.syscalls.forward",
-       "system call or profile names, comma-separated", "none", "both", NULL),
+  ROW (CARVE_ANNOTATION_SYSCALLS_FORWARD, "carve.syscalls.forward", "system call or profile names, comma-separated",
+       "none", "both", NULL),
   ROW (CARVE_ANNOTATION_SYSCALLS_DENY, "carve.syscalls.deny", "system call or profile names, comma-separated", "none",
        "both", NULL),
 };
@@ -125,7 +125,7 @@ parse_count (enum carve_annotation key, const char *v, struct carve_compute_requ
 {
   unsigned long n;
 
-  if (!isdigit ((unsigned char) v[0]) || carve_parse_ulong (v, &n) < 0 || n == 0 || n > CARVE_CPUMASK_MAX)
+  if (!isdigit ((unsigned char)v[0]) || carve_parse_ulong (v, &n) < 0 || n == 0 || n > CARVE_CPUMASK_MAX)
     return bad (key, v, "is not a number of CPUs (1 or more)", err);
   req->cpus_count = n;
   return 0;
@@ -136,7 +136,7 @@ parse_count (enum carve_annotation key, const char *v, struct carve_compute_requ
 static int
 parse_bool (enum carve_annotation key, const char *v, struct carve_compute_request_s *req, carve_error_t *err)
 {
-  (void) req;
+  (void)req;
   if (strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
     return bad (key, v, "is not `true` or `false`", err);
   return 0;
@@ -145,7 +145,7 @@ parse_bool (enum carve_annotation key, const char *v, struct carve_compute_reque
 static int
 parse_kthreads (enum carve_annotation key, const char *v, struct carve_compute_request_s *req, carve_error_t *err)
 {
-  (void) req;
+  (void)req;
   if (strcmp (v, "evict") != 0 && strcmp (v, "keep") != 0)
     return bad (key, v, "is not `evict` or `keep`", err);
   return 0;
@@ -161,7 +161,7 @@ parse_memory (enum carve_annotation key, const char *v, struct carve_compute_req
     {
       cleanup_free char *digits = xstrndup (v, len - 1);
       unsigned long n;
-      if (!isdigit ((unsigned char) digits[0]) || carve_parse_ulong (digits, &n) < 0)
+      if (!isdigit ((unsigned char)digits[0]) || carve_parse_ulong (digits, &n) < 0)
         return bad (key, v, "is not a size (`512M`) or a unit count (`16u`)", err);
       req->memory_units = n;
     }
@@ -223,7 +223,7 @@ parse_sched (enum carve_annotation key, const char *v, struct carve_compute_requ
       req->sched = v[0] == 'f' ? CARVE_SCHED_FIFO : CARVE_SCHED_RR;
       if (*n < '0' || *n > '9' || carve_parse_long (n, &prio) < 0 || prio < 1 || prio > 99)
         return bad (key, v, "is not a real-time priority: priority 1-99", err);
-      req->sched_priority = (int) prio;
+      req->sched_priority = (int)prio;
     }
   else
     return bad (key, v, "is not `default`, `cooperative`, `batch`, `idle`, `fifo:N` or `rr:N`", err);
@@ -343,7 +343,7 @@ carve_compute_request_parse (const carve_spec_t spec, struct carve_compute_reque
   /* In the table's order, so that which bad value is named first does not
      depend on the order of the config's keys.  */
   for (k = 0; k < CARVE_ANNOTATION_COUNT_; k++)
-    if (ret->values[k] && rows[k].parse && rows[k].parse ((enum carve_annotation) k, ret->values[k], ret, err) < 0)
+    if (ret->values[k] && rows[k].parse && rows[k].parse ((enum carve_annotation)k, ret->values[k], ret, err) < 0)
       return -1;
   if (resolve_cpus (spec, ret, err) < 0 || resolve_memory (ret, err) < 0)
     return -1;

@@ -27,7 +27,7 @@ carve_kfile_write (const char *path, const char *value, carve_error_t *err)
   while (r < 0 && errno == EINTR);
   if (r < 0)
     return carve_make_error (err, errno, "write `%s` to `%s`", value, path);
-  if ((size_t) r != len)
+  if ((size_t)r != len)
     return carve_make_error (err, EIO, "short write of `%s` to `%s`", value, path);
   return 0;
 }

@@ -134,9 +134,10 @@ plan_syscalls (carve_compute_plan_t plan, const struct carve_compute_request_s *
   return 0;
 }
 
-int
-carve_compute_plan (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
-                    bool mount_ns, carve_compute_plan_t *ret, carve_error_t *err)
+/* Everything about REQ that can be checked without the ledger.  */
+static int
+check_request (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
+               bool mount_ns, carve_compute_plan_t *ret, carve_error_t *err)
 {
   cleanup_compute_plan carve_compute_plan_t plan = xzalloc (sizeof (*plan));
   struct carve_compute_plan_ask_s *a;
@@ -350,8 +351,8 @@ choose_cpus (const carve_compute_plan_t plan, carve_ledger_t l, carve_cpumask_t 
             const struct carve_ledger_partition_s *p = l->partitions[i];
             if (!carve_cpumask_test (&p->cpus, (unsigned)cpu) || !carve_cpumask_test (&taken, (unsigned)cpu))
               continue;
-            return carve_make_error (err, 0, "%s: CPU %d is %s by container `%s` (root `%s`)", plan->cpus_source,
-                                     cpu, p->exclusive ? "owned" : "used", p->id, p->root);
+            return carve_make_error (err, 0, "%s: CPU %d is %s by container `%s` (root `%s`)", plan->cpus_source, cpu,
+                                     p->exclusive ? "owned" : "used", p->id, p->root);
           }
       *ret = a->list;
       goto check_rest;
@@ -364,9 +365,8 @@ choose_cpus (const carve_compute_plan_t plan, carve_ledger_t l, carve_cpumask_t 
       cleanup_free char *online = carve_cpumask_format_list (&a->topo->online);
       cleanup_free char *sos = carve_cpumask_format_list (&a->serviceos);
       cleanup_free char *owners = describe_owners (l, &taken);
-      return carve_make_error (
-          err, 0, "%s CPUs asked, %zu free (online %s, ServiceOS %s%s%s)", plan->cpus_source,
-          carve_cpumask_count (&avail), online, sos, owners[0] ? ", taken: " : "", owners);
+      return carve_make_error (err, 0, "%s CPUs asked, %zu free (online %s, ServiceOS %s%s%s)", plan->cpus_source,
+                               carve_cpumask_count (&avail), online, sos, owners[0] ? ", taken: " : "", owners);
     }
 
 check_rest:
@@ -378,8 +378,7 @@ check_rest:
       carve_cpumask_andnot (&rest, &a->topo->online, &owned);
       carve_cpumask_andnot (&rest, &rest, ret);
       if (carve_cpumask_empty (&rest))
-        return carve_make_error (err, 0, "%s: no online CPU would be left to the ServiceOS",
-                                 plan->cpus_source);
+        return carve_make_error (err, 0, "%s: no online CPU would be left to the ServiceOS", plan->cpus_source);
     }
   return 0;
 }
@@ -442,9 +441,9 @@ prepare_node (carve_compute_plan_t plan, carve_ledger_t l, struct carve_ledger_p
   return carve_ledger_commit (l, err);
 }
 
-int
-carve_compute_claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, const char *id,
-                     char ***ret_warnings, carve_error_t *err)
+static int
+claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, const char *id, char ***ret_warnings,
+       carve_error_t *err)
 {
   cleanup_ledger carve_ledger_t l = NULL;
   cleanup_strv char **ignored = NULL;
@@ -491,6 +490,21 @@ carve_compute_claim (carve_compute_plan_t plan, const carve_spec_t spec, const c
       settle (l, &ignored);
       return -1;
     }
+  return 0;
+}
+
+int
+carve_compute_plan (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
+                    bool mount_ns, const char *root, const char *id, carve_compute_plan_t *ret, char ***ret_warnings,
+                    carve_error_t *err)
+{
+  cleanup_compute_plan carve_compute_plan_t plan = NULL;
+
+  if (check_request (req, spec, node, mount_ns, &plan, err) < 0)
+    return -1;
+  if (root && claim (plan, spec, root, id, ret_warnings, err) < 0)
+    return -1;
+  *ret = steal_pointer (&plan);
   return 0;
 }
 
@@ -581,4 +595,3 @@ carve_compute_reclaim (carve_node_config_t node, char ***ret_warnings, carve_err
   reclaim_locked (l, ret_warnings);
   return 0;
 }
-

@@ -9,19 +9,18 @@
    explicit plan, and never edits the spec: runtime/container hands the
    plan's parts to runtime/linux itself (the cpuset and memory limits, the
    huge page mount, the scheduler, the seccomp lists, where the cpuset
-   cgroup goes).  The order create follows:
-     carve_compute_plan    check the request against the node: CPUs online
-                           and not the ServiceOS's, memory units, huge page
-                           sizes, the system call lists; nothing changes
-     carve_compute_claim   once the id is claimed, under the node ledger's
-                           lock: pick the CPUs and memory, record the
-                           partition, reserve the huge pages and prepare
-                           the node (the v1 cpuset partition around the
-                           container's cpuset, kernel-noise eviction),
-                           every setting recorded before it changes
+   cgroup goes).  create calls it twice:
+     carve_compute_plan    once the id is claimed: check the request
+                           against the node (nothing changes if it does not
+                           fit), then under the node ledger's lock pick the
+                           CPUs and memory, record the partition, reserve
+                           the huge pages and prepare the node (the v1
+                           cpuset partition around the container's cpuset,
+                           kernel-noise eviction), every setting recorded
+                           before it changes
      carve_compute_apply   once the cgroup exists with the init in it, what
-                           lives along its path: the v2 partition's
-                           exclusive CPUs, RT runtime
+                           lives along its path and cannot exist before it:
+                           the v2 partition's exclusive CPUs, RT runtime
    and on failure, or at delete, carve_compute_release.  */
 #ifndef CARVE_COMPUTE_COMPUTE_H
 #define CARVE_COMPUTE_COMPUTE_H
@@ -46,8 +45,8 @@ struct carve_compute_plan_s
   /* A partition is recorded in the node ledger for ROOT/ID (CPUs, memory
      or a scheduling policy asked for); false: nothing to claim.  */
   bool partition;
-  char *ledger;   /* the node config's ledger */
-  char *root;     /* the state root, canonical; set by claim */
+  char *ledger; /* the node config's ledger */
+  char *root;   /* the state root, canonical, once claimed */
   char *id;
 
   /* CPUs (has_cpus): after claim, the ones the container owns or uses.  */
@@ -93,36 +92,38 @@ struct carve_compute_plan_s
   char *cpus_source;
   char *sched_source;
 
-  /* Internal to compute: the request's CPUs and memory as asked.  */
+  /* Internal to compute: the request's CPUs and memory as asked, and the
+     topology they were checked against.  */
   struct carve_compute_plan_ask_s *ask;
 };
 typedef struct carve_compute_plan_s *carve_compute_plan_t;
 
-/* Checks REQ (from SPEC's annotations) against NODE and this machine:
-   CPUs online and not the ServiceOS's, a count the node can give, memory
-   in whole units that the NUMA nodes can hold, huge page sizes the kernel
-   has (mounted in the container's own mount namespace: MOUNT_NS), the
-   system calls of carve.syscalls.*, the policy of carve.sched.  Reads
-   sysfs, changes nothing.  A bad value fails naming its key
-   ("annotations.carve.cpus: `7`: CPU 7 is not online (online: 0-1)").  */
-int carve_compute_plan (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
-                        bool mount_ns, carve_compute_plan_t *ret, carve_error_t *err);
+/* The one entry of create into compute.  Checks REQ (from SPEC's
+   annotations) against NODE and this machine: CPUs online and not the
+   ServiceOS's, a count the node can give, memory in whole units that the
+   NUMA nodes can hold, huge page sizes the kernel has (mounted in the
+   container's own mount namespace: MOUNT_NS), the system calls of
+   carve.syscalls.*, the policy of carve.sched.  A bad value fails naming
+   its key ("annotations.carve.cpus: `7`: CPU 7 is not online (online:
+   0-1)") before anything changes.
 
-/* Under the node ledger's lock, when PLAN->partition: reclaims stale
-   entries, picks the CPUs and memory units, checks them against every
-   owner and the ServiceOS ("annotations.carve.cpus: `1`: CPU 1 is owned by
+   Then, when the request asks for a partition and ROOT is not NULL (exec
+   passes NULL for a plan without a claim), under the node ledger's lock:
+   reclaims stale entries, picks the CPUs and memory units, checks them
+   against every owner ("annotations.carve.cpus: `1`: CPU 1 is owned by
    container `x` (root `/run/y`)"), records the partition for ROOT (the
    state root) and ID with the calling process as its owner until
-   ROOT/ID/state.json exists, reserves the huge pages, and prepares the
+   ROOT/ID/state.json exists, reserves the huge pages and prepares the
    node: the v1 exclusive cpuset partition (carve.compute, carve.serviceos,
-   other cpusets shrunk; PLAN->cpuset_path is where the container's cpuset
-   goes) and kernel-noise eviction.  Fills PLAN's chosen parts, its
-   resources and mount from what the partition makes of SPEC (only read).  What is
-   best effort and failed (an IRQ that refused a new affinity) comes back
-   in *RET_WARNINGS.  On failure nothing is left in the ledger or on the
-   node.  */
-int carve_compute_claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, const char *id,
-                         char ***ret_warnings, carve_error_t *err);
+   other cpusets shrunk; the plan's cpuset_path is where the container's
+   cpuset goes) and kernel-noise eviction, every setting recorded before it
+   changes.  The plan's resources and mount say what the partition makes of
+   SPEC (only read).  What is best effort and failed (an IRQ that refused a
+   new affinity) comes back in *RET_WARNINGS.  On failure nothing is left
+   in the ledger or on the node.  */
+int carve_compute_plan (const struct carve_compute_request_s *req, const carve_spec_t spec, carve_node_config_t node,
+                        bool mount_ns, const char *root, const char *id, carve_compute_plan_t *ret,
+                        char ***ret_warnings, carve_error_t *err);
 
 /* Once CG exists with the init in it: the v2 partition (cpuset.cpus.exclusive
    along the path, recorded, then the cgroup's own), RT runtime along the

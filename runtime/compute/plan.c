@@ -126,7 +126,7 @@ load_scheduler (yajl_val o, struct carve_spec_scheduler_s **ret)
   if (priority && YAJL_IS_INTEGER (priority))
     {
       (*ret)->has_priority = true;
-      (*ret)->priority = (int32_t) YAJL_GET_INTEGER (priority);
+      (*ret)->priority = (int32_t)YAJL_GET_INTEGER (priority);
     }
   return 0;
 }
@@ -158,9 +158,9 @@ carve_compute_plan_load (yajl_val v, carve_compute_plan_t *ret, carve_error_t *e
       }
     }
   f = member (v, "memory");
-  plan->memory = f && YAJL_IS_INTEGER (f) ? (uint64_t) YAJL_GET_INTEGER (f) : 0;
+  plan->memory = f && YAJL_IS_INTEGER (f) ? (uint64_t)YAJL_GET_INTEGER (f) : 0;
   f = member (v, "hugepage_size");
-  plan->hugepage_size = f && YAJL_IS_INTEGER (f) ? (uint64_t) YAJL_GET_INTEGER (f) : 0;
+  plan->hugepage_size = f && YAJL_IS_INTEGER (f) ? (uint64_t)YAJL_GET_INTEGER (f) : 0;
   if (load_scheduler (v, &plan->scheduler) < 0)
     return carve_make_error (err, EINVAL, "compute.scheduler: not a policy and a priority");
   if (load_strv (v, "syscalls_forward", &plan->syscalls_forward) < 0

@@ -3,10 +3,11 @@
    places it in its cgroup, drives it through its setup and saves the
    state.  It reads top to bottom in the order it runs:
      prepare   everything that is checked before anything changes: the
-               config, the carve.* request and the compute plan, the
-               namespaces, sysctl, seccomp, the terminal options
-     claim     the state directory (the id), the compute partition in the
-               node ledger, the exec fifo and the sync socket
+               config, the carve.* request, the namespaces, sysctl, the
+               terminal options
+     claim     the state directory (the id), the compute plan (checked
+               against the node, then claimed in the node ledger), seccomp,
+               the exec fifo and the sync socket
      spawn     the init, its id mappings, its cgroup and resources, what
                the compute plan applies along the cgroup's path, the
                hooks it asks for, until it reports READY
@@ -61,8 +62,7 @@ carve_spawned_release (struct carve_spawned_s *s)
   s->pty_master = -1;
 }
 
-static void
-warnf (const struct carve_context_s *ctx, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void warnf (const struct carve_context_s *ctx, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static void
 warnf (const struct carve_context_s *ctx, const char *fmt, ...)
@@ -94,8 +94,7 @@ struct ns_plan_s
 };
 
 static int
-plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, struct ns_plan_s *plan,
-                 carve_error_t *err)
+plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, struct ns_plan_s *plan, carve_error_t *err)
 {
   const struct carve_spec_linux_s *lx = spec->linux_;
   size_t i, n = lx ? lx->namespaces_len : 0;
@@ -147,7 +146,7 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
         plan->unshare_time = true;
       else if (!is_mount)
         {
-          plan->clone_flags |= (uint64_t) carve_namespace_type_to_flag (t);
+          plan->clone_flags |= (uint64_t)carve_namespace_type_to_flag (t);
           if (is_user)
             plan->user_ns_new = true;
         }
@@ -166,7 +165,7 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
     {
       /* The host's own root: nothing to show, no namespace needed.  */
       plan->mount_ns = false;
-      plan->clone_flags &= ~(uint64_t) CLONE_NEWNS;
+      plan->clone_flags &= ~(uint64_t)CLONE_NEWNS;
     }
   return 0;
 }
@@ -183,7 +182,7 @@ plan_sysctl (const struct carve_context_s *ctx, const carve_spec_t spec, bool pe
   size_t i;
 
   for (i = 0; i < plan->join_len; i++)
-    owned |= (uint64_t) carve_namespace_type_to_flag (plan->join[i]->type);
+    owned |= (uint64_t)carve_namespace_type_to_flag (plan->join[i]->type);
   if (carve_sysctl_plan (spec->linux_ ? spec->linux_->sysctl : NULL, owned, permeable, ret, &warnings, err) < 0)
     return -1;
   for (i = 0; warnings && warnings[i]; i++)
@@ -222,9 +221,8 @@ add_default_device_rules (const carve_spec_t spec, struct carve_spec_linux_resou
     int major, minor;
     const char *access;
   } defaults[] = {
-    { "c", -1, -1, "m" }, { "b", -1, -1, "m" },     { "c", 1, 3, "rwm" }, { "c", 1, 8, "rwm" },
-    { "c", 1, 7, "rwm" }, { "c", 5, 0, "rwm" },     { "c", 1, 5, "rwm" }, { "c", 1, 9, "rwm" },
-    { "c", 5, 2, "rwm" }, { "c", 136, -1, "rwm" },
+    { "c", -1, -1, "m" }, { "b", -1, -1, "m" }, { "c", 1, 3, "rwm" }, { "c", 1, 8, "rwm" }, { "c", 1, 7, "rwm" },
+    { "c", 5, 0, "rwm" }, { "c", 1, 5, "rwm" }, { "c", 1, 9, "rwm" }, { "c", 5, 2, "rwm" }, { "c", 136, -1, "rwm" },
   };
   size_t i;
 
@@ -251,7 +249,7 @@ run_poststop_hooks (const struct carve_context_s *ctx, const carve_spec_t spec, 
   if (spec == NULL || st == NULL || spec->hooks == NULL || spec->hooks->poststop_len == 0)
     return;
   state = carve_container_hook_state (st, "stopped");
-  (void) carve_hooks_run_all_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &warnings);
+  (void)carve_hooks_run_all_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state, &warnings);
   for (i = 0; warnings && warnings[i]; i++)
     warnf (ctx, "%s", warnings[i]);
 }
@@ -270,12 +268,12 @@ resolve_permeable (const struct carve_context_s *ctx, const struct carve_compute
 }
 
 int
-carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compute_plan_s *plan,
-                               carve_seccomp_t **ret, char ***ret_warnings, carve_error_t *err)
+carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compute_plan_s *plan, carve_seccomp_t **ret,
+                               char ***ret_warnings, carve_error_t *err)
 {
   /* carve.syscalls.deny without linux.seccomp: a filter that allows
      everything else.  */
-  struct carve_spec_seccomp_s allow_all = { .default_action = (char *) "SCMP_ACT_ALLOW" };
+  struct carve_spec_seccomp_s allow_all = { .default_action = (char *)"SCMP_ACT_ALLOW" };
   const struct carve_spec_seccomp_s *sc = spec->linux_ && spec->linux_->seccomp ? spec->linux_->seccomp : NULL;
   char **deny = plan ? plan->syscalls_deny : NULL;
   char **forward = plan ? plan->syscalls_forward : NULL;
@@ -303,7 +301,6 @@ struct create_s
   bool permeable;
   struct ns_plan_s ns;
   struct carve_spec_map_s *sysctl;
-  carve_compute_plan_t plan; /* moves into state->compute at claim */
   carve_seccomp_t *seccomp;
   int listen_fds;
   /* What the init applies: the spec's resources with the plan's laid over
@@ -313,8 +310,8 @@ struct create_s
   size_t mounts_len;
 
   /* claim */
-  char *dir;      /* the state directory: the id is ours */
-  bool claimed;   /* a partition in the node ledger */
+  char *dir;    /* the state directory: the id is ours */
+  bool claimed; /* a partition in the node ledger */
   char *notify_dir, *notify_in_container;
   int fifo_fd;
   int sync_fds[2];
@@ -324,7 +321,7 @@ struct create_s
 
   /* spawn */
   struct carve_init_config_s cfg;
-  pid_t pid;        /* the init, until it is reaped */
+  pid_t pid;         /* the init, until it is reaped */
   carve_cgroup_t cg; /* its cgroup, once made */
   int pty;
 };
@@ -346,7 +343,6 @@ create_release (struct create_s *c)
       free (c->sysctl->values);
       free (c->sysctl);
     }
-  carve_compute_plan_free (c->plan);
   carve_seccomp_free (c->seccomp);
   carve_spec_resources_free (c->resources);
   free (c->mounts);
@@ -368,11 +364,11 @@ create_release (struct create_s *c)
     close (c->pty);
 }
 
-/* The compute plan: the state keeps it from the claim on.  */
+/* The compute plan, which the state keeps.  */
 static carve_compute_plan_t
 plan_of (const struct create_s *c)
 {
-  return c->st && c->st->compute ? c->st->compute : c->plan;
+  return c->st->compute;
 }
 
 /* Undoes what C records, in the reverse of the order it was done: the init
@@ -387,21 +383,21 @@ rollback (struct create_s *c)
 
   if (c->pid > 0)
     {
-      (void) kill (c->pid, SIGKILL);
-      (void) waitpid (c->pid, NULL, 0);
+      (void)kill (c->pid, SIGKILL);
+      (void)waitpid (c->pid, NULL, 0);
     }
   if (c->cg)
     {
-      (void) carve_cgroup_kill_all (c->cg, SIGKILL, &ignored);
+      (void)carve_cgroup_kill_all (c->cg, SIGKILL, &ignored);
       carve_error_release (&ignored);
-      (void) carve_cgroup_destroy (c->cg, &ignored);
+      (void)carve_cgroup_destroy (c->cg, &ignored);
       carve_error_release (&ignored);
     }
   if (c->claimed)
     {
       cleanup_strv char **warnings = NULL;
       size_t i;
-      (void) carve_compute_release (c->node, c->ctx->root, c->opts->id, &warnings, &ignored);
+      (void)carve_compute_release (c->node, c->ctx->root, c->opts->id, &warnings, &ignored);
       if (ignored)
         warnf (c->ctx, "%s", ignored->msg);
       carve_error_release (&ignored);
@@ -412,7 +408,7 @@ rollback (struct create_s *c)
     run_poststop_hooks (c->ctx, c->spec, c->st);
   if (c->dir)
     {
-      (void) carve_rm_rf (c->dir, &ignored);
+      (void)carve_rm_rf (c->dir, &ignored);
       carve_error_release (&ignored);
     }
 }
@@ -478,7 +474,7 @@ prepare_seccomp (struct create_s *c, carve_error_t *err)
   cleanup_strv char **warnings = NULL;
   size_t i;
 
-  if (carve_container_build_seccomp (c->spec, c->plan, &c->seccomp, &warnings, err) < 0)
+  if (carve_container_build_seccomp (c->spec, plan_of (c), &c->seccomp, &warnings, err) < 0)
     return -1;
   for (i = 0; warnings && warnings[i]; i++)
     warnf (c->ctx, "%s", warnings[i]);
@@ -496,8 +492,8 @@ listen_fds_for_us (void)
   long n, lp;
 
   if (listen_env && *listen_env && carve_parse_long (listen_env, &n) == 0 && n > 0 && n < 65536 && listen_pid != NULL
-      && carve_parse_long (listen_pid, &lp) == 0 && lp == (long) getpid ())
-    return (int) n;
+      && carve_parse_long (listen_pid, &lp) == 0 && lp == (long)getpid ())
+    return (int)n;
   return 0;
 }
 
@@ -520,9 +516,7 @@ prepare (struct create_s *c, carve_error_t *err)
       || carve_node_config_load (&c->node, err) < 0)
     return -1;
   c->permeable = resolve_permeable (c->ctx, &c->request, c->node);
-  if (prepare_namespaces (c, err) < 0
-      || carve_compute_plan (&c->request, c->spec, c->node, c->ns.mount_ns, &c->plan, err) < 0
-      || prepare_seccomp (c, err) < 0 || check_terminal (c, err) < 0)
+  if (prepare_namespaces (c, err) < 0 || check_terminal (c, err) < 0)
     return -1;
   c->listen_fds = listen_fds_for_us ();
   return 0;
@@ -542,7 +536,8 @@ claim_notify (struct create_s *c, const char *host_notify, carve_error_t *err)
   c->notify_dir = carve_path_join (c->dir, "notify");
   if (mkdir (c->notify_dir, 0755) < 0)
     return carve_make_error (err, errno, "mkdir `%s`", c->notify_dir);
-  c->notify_in_container = c->ns.mount_ns ? carve_path_join ("/run/notify", base) : carve_path_join (c->notify_dir, base);
+  c->notify_in_container
+      = c->ns.mount_ns ? carve_path_join ("/run/notify", base) : carve_path_join (c->notify_dir, base);
   return 0;
 }
 
@@ -661,18 +656,19 @@ claim (struct create_s *c, carve_error_t *err)
     return -1;
   c->env = build_env (c->spec, c->listen_fds, c->notify_in_container);
   c->st = new_state (c, host_notify);
-  c->st->compute = steal_pointer (&c->plan);
 
   /* The partition is claimed before the init exists, so its CPUs, memory
-     and huge pages are the container's from its first instruction.  */
-  c->claimed = plan_of (c)->partition;
-  if (carve_compute_claim (plan_of (c), c->spec, c->ctx->root, c->opts->id, &warnings, err) < 0)
-    {
-      c->claimed = false;
-      return -1;
-    }
+     and huge pages are the container's from its first instruction.  A
+     request that does not fit the node fails before anything changes.  */
+  if (carve_compute_plan (&c->request, c->spec, c->node, c->ns.mount_ns, c->ctx->root, c->opts->id, &c->st->compute,
+                          &warnings, err)
+      < 0)
+    return -1;
+  c->claimed = c->st->compute->partition;
   for (i = 0; warnings && warnings[i]; i++)
     warnf (c->ctx, "%s", warnings[i]);
+  if (prepare_seccomp (c, err) < 0)
+    return -1;
   compose (c);
   return claim_channels (c, err);
 }
@@ -730,7 +726,7 @@ clone_init (uint64_t flags)
   args.flags = flags;
   args.exit_signal = SIGCHLD;
   /* No stack: fork semantics, the child runs on a copy of ours.  */
-  return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  return (pid_t)syscall (SYS_clone3, &args, sizeof (args));
 }
 
 /* Clones the init into the namespaces the plan allows.  `run` forwards
@@ -745,8 +741,7 @@ spawn_init (struct create_s *c, carve_error_t *err)
     {
       /* The init connects after pivot_root, where the host's path is gone:
          it reaches the socket relative to this directory.  */
-      if (carve_container_open_socket_dir (c->opts->console_socket, &c->console_dirfd, &c->cfg.console_socket_name,
-                                           err)
+      if (carve_container_open_socket_dir (c->opts->console_socket, &c->console_dirfd, &c->cfg.console_socket_name, err)
           < 0)
         return -1;
       c->cfg.console_socket_dirfd = c->console_dirfd;
@@ -809,8 +804,7 @@ place_init (struct create_s *c, carve_error_t *err)
   /* Saved before the cgroup exists too: a carve killed (-9) while it makes
      the directories leaves a state from which `delete` removes them.  */
   c->st->pid_start = carve_state_pid_start_time (c->pid);
-  if (carve_cgroup_resolve (layout, cgroups_path, c->opts->id, c->ctx->systemd_cgroup, where, &c->st->cgroup_path,
-                            err)
+  if (carve_cgroup_resolve (layout, cgroups_path, c->opts->id, c->ctx->systemd_cgroup, where, &c->st->cgroup_path, err)
           < 0
       || carve_state_save (c->dir, c->st, err) < 0
       || carve_cgroup_create (layout, cgroups_path, c->opts->id, c->ctx->systemd_cgroup, where, c->pid, &c->cg, err)
@@ -838,7 +832,7 @@ static int
 serve_init (struct create_s *c, carve_error_t *err)
 {
   const carve_spec_t spec = c->spec;
-  cleanup_free char *pid_str = xasprintf ("%d", (int) c->pid);
+  cleanup_free char *pid_str = xasprintf ("%d", (int)c->pid);
   int sync_fd = c->sync_fds[0];
 
   if (carve_sync_send (sync_fd, CARVE_SYNC_GO, pid_str, -1) < 0)
@@ -884,7 +878,7 @@ serve_init (struct create_s *c, carve_error_t *err)
         default:
           if (fd >= 0)
             close (fd);
-          return carve_make_error (err, 0, "unexpected message %u from the container's init", (unsigned) type);
+          return carve_make_error (err, 0, "unexpected message %u from the container's init", (unsigned)type);
         }
     }
 }
@@ -922,11 +916,17 @@ commit (struct create_s *c, struct carve_spawned_s *ret, carve_error_t *err)
 }
 
 int
-carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts,
-                       bool foreground, struct carve_spawned_s *ret, carve_error_t *err)
+carve_container_spawn (const struct carve_context_s *ctx, const struct carve_create_options_s *opts, bool foreground,
+                       struct carve_spawned_s *ret, carve_error_t *err)
 {
-  struct create_s c = { .ctx = ctx, .opts = opts, .foreground = foreground, .fifo_fd = -1, .sync_fds = { -1, -1 },
-                        .console_dirfd = -1, .pid = -1, .pty = -1 };
+  struct create_s c = { .ctx = ctx,
+                        .opts = opts,
+                        .foreground = foreground,
+                        .fifo_fd = -1,
+                        .sync_fds = { -1, -1 },
+                        .console_dirfd = -1,
+                        .pid = -1,
+                        .pty = -1 };
   int r = 0;
 
   if (prepare (&c, err) < 0 || claim (&c, err) < 0 || spawn (&c, err) < 0 || commit (&c, ret, err) < 0)

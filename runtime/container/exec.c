@@ -70,7 +70,7 @@ parse_id (const char *s, const char *flag, uint32_t *ret, carve_error_t *err)
   unsigned long v;
   if (carve_parse_ulong (s, &v) < 0 || v > UINT32_MAX)
     return carve_make_error (err, 0, "%s: `%s` is not a numeric id", flag, s);
-  *ret = (uint32_t) v;
+  *ret = (uint32_t)v;
   return 0;
 }
 
@@ -98,7 +98,8 @@ build_process (const struct carve_exec_options_s *o, carve_spec_t spec, carve_er
   else
     {
       if (o->args == NULL || o->args[0] == NULL)
-        return carve_make_error (err, 0, "exec: missing the command to run, usage: carve exec [options] ID COMMAND [ARG...]");
+        return carve_make_error (err, 0,
+                                 "exec: missing the command to run, usage: carve exec [options] ID COMMAND [ARG...]");
       if (spec->process == NULL)
         spec->process = xzalloc (sizeof (*spec->process));
       p = spec->process;
@@ -177,7 +178,7 @@ build_process (const struct carve_exec_options_s *o, carve_spec_t spec, carve_er
 __attribute__ ((noreturn)) static void
 child_fail (int fd, carve_error_t *err)
 {
-  (void) carve_sync_send (fd, CARVE_SYNC_ERROR, (err && *err) ? (*err)->msg : "exec failed", -1);
+  (void)carve_sync_send (fd, CARVE_SYNC_ERROR, (err && *err) ? (*err)->msg : "exec failed", -1);
   _exit (127);
 }
 
@@ -190,7 +191,7 @@ exec_child (const struct exec_child_s *c)
   carve_error_t err = NULL;
   enum carve_sync_type type;
 
-  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+  (void)prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (carve_sync_recv (c->sync_fd, &type, NULL, NULL, &err) < 0 || type != CARVE_SYNC_GO)
     _exit (127);
 
@@ -233,8 +234,8 @@ exec_child (const struct exec_child_s *c)
       if (carve_terminal_open_pty (&master, &slave, &err) < 0)
         child_fail (c->sync_fd, &err);
       if (p->console_size)
-        (void) carve_terminal_set_size (slave, (unsigned) p->console_size->height,
-                                        (unsigned) p->console_size->width, &err);
+        (void)carve_terminal_set_size (slave, (unsigned)p->console_size->height, (unsigned)p->console_size->width,
+                                       &err);
       carve_error_release (&err);
       if (c->console_socket)
         {
@@ -257,7 +258,7 @@ exec_child (const struct exec_child_s *c)
         child_fail (c->sync_fd, &err);
     }
   else
-    (void) setsid ();
+    (void)setsid ();
 
   if (carve_rlimits_apply (p->rlimits, p->rlimits_len, &err) < 0)
     child_fail (c->sync_fd, &err);
@@ -283,7 +284,7 @@ exec_child (const struct exec_child_s *c)
   if (c->seccomp && p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
     child_fail (c->sync_fd, &err);
 
-  (void) prctl (PR_SET_PDEATHSIG, 0);
+  (void)prctl (PR_SET_PDEATHSIG, 0);
   execve (exe, p->args, env ? env : p->env ? p->env : (char *[]){ NULL });
   carve_make_error (&err, errno, "exec `%s`", p->args[0]);
   child_fail (c->sync_fd, &err);
@@ -360,7 +361,9 @@ plan_of (struct exec_s *e, carve_error_t *err)
       carve_compute_request_release (&req);
       return NULL;
     }
-  r = carve_node_config_load (&node, err) < 0 ? -1 : carve_compute_plan (&req, e->spec, node, true, &e->own_plan, err);
+  r = carve_node_config_load (&node, err) < 0
+          ? -1
+          : carve_compute_plan (&req, e->spec, node, true, NULL, NULL, &e->own_plan, NULL, err);
   carve_compute_request_release (&req);
   return r < 0 ? NULL : e->own_plan;
 }
@@ -483,7 +486,7 @@ exec_clone (struct exec_s *e, carve_error_t *err)
     }
   memset (&args, 0, sizeof (args));
   args.exit_signal = SIGCHLD;
-  e->pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  e->pid = (pid_t)syscall (SYS_clone3, &args, sizeof (args));
   if (e->pid == 0)
     {
       sigset_t none;
@@ -493,7 +496,7 @@ exec_clone (struct exec_s *e, carve_error_t *err)
       exec_child (&child);
     }
   if (e->own_pid_ns >= 0)
-    (void) setns (e->own_pid_ns, CLONE_NEWPID);
+    (void)setns (e->own_pid_ns, CLONE_NEWPID);
   if (e->pid < 0)
     {
       e->pid = -1;
@@ -515,8 +518,7 @@ exec_drive (struct exec_s *e, carve_error_t *err)
      container's cgroup (kept off the container's isolated CPUs while it
      moves).  */
   if (p->exec_cpu_affinity
-      && carve_cpu_affinity_set_pid (e->pid, p->exec_cpu_affinity->initial, "process.execCPUAffinity.initial", err)
-             < 0)
+      && carve_cpu_affinity_set_pid (e->pid, p->exec_cpu_affinity->initial, "process.execCPUAffinity.initial", err) < 0)
     return -1;
   if (e->cg && carve_cgroup_enter (e->cg, e->pid, e->o->cgroup, err) < 0)
     return -1;
@@ -550,8 +552,15 @@ int
 carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec_options_s *o, int *ret_status,
                       carve_error_t *err)
 {
-  struct exec_s e = { .ctx = ctx, .o = o, .target_pid_ns = -1, .own_pid_ns = -1, .console_dirfd = -1, .sfd = -1,
-                      .pty = -1, .sync_fds = { -1, -1 }, .pid = -1 };
+  struct exec_s e = { .ctx = ctx,
+                      .o = o,
+                      .target_pid_ns = -1,
+                      .own_pid_ns = -1,
+                      .console_dirfd = -1,
+                      .sfd = -1,
+                      .pty = -1,
+                      .sync_fds = { -1, -1 },
+                      .pid = -1 };
   int r = -1;
 
   if (exec_prepare (&e, err) < 0 || exec_namespaces (&e, err) < 0 || exec_clone (&e, err) < 0
@@ -559,8 +568,8 @@ carve_container_exec (const struct carve_context_s *ctx, const struct carve_exec
     {
       if (e.pid > 0)
         {
-          (void) kill (e.pid, SIGKILL);
-          (void) waitpid (e.pid, NULL, 0);
+          (void)kill (e.pid, SIGKILL);
+          (void)waitpid (e.pid, NULL, 0);
         }
       goto out;
     }

@@ -52,9 +52,9 @@ init_fail (carve_error_t *err)
   const char *msg = (err && *err) ? (*err)->msg : "the container's init failed";
 
   if (fail_to_fifo)
-    (void) carve_write_all (fail_fd, msg, strlen (msg));
+    (void)carve_write_all (fail_fd, msg, strlen (msg));
   else
-    (void) carve_sync_send (fail_fd, CARVE_SYNC_ERROR, msg, -1);
+    (void)carve_sync_send (fail_fd, CARVE_SYNC_ERROR, msg, -1);
   _exit (1);
 }
 
@@ -63,10 +63,10 @@ hook_state (const struct carve_init_config_s *cfg, const char *status, pid_t pid
 {
   struct carve_spec_container_state_s st = {
     .oci_version = cfg->spec->oci_version,
-    .id = (char *) cfg->id,
-    .status = (char *) status,
-    .pid = (int) pid,
-    .bundle = (char *) cfg->bundle,
+    .id = (char *)cfg->id,
+    .status = (char *)status,
+    .pid = (int)pid,
+    .bundle = (char *)cfg->bundle,
     .annotations = cfg->spec->annotations,
   };
   return carve_spec_emit_hook_state (&st);
@@ -139,8 +139,7 @@ setup_after_pivot (const struct carve_init_config_s *cfg, carve_error_t *err)
     return -1;
   if (lx && carve_paths_readonly (lx->readonly_paths, lx->readonly_paths_len, err) < 0)
     return -1;
-  return carve_rootfs_finalize (cfg->spec->root && cfg->spec->root->readonly, lx ? lx->rootfs_propagation : NULL,
-                                err);
+  return carve_rootfs_finalize (cfg->spec->root && cfg->spec->root->readonly, lx ? lx->rootfs_propagation : NULL, err);
 }
 
 static int
@@ -151,9 +150,8 @@ setup_terminal (const struct carve_init_config_s *cfg, carve_error_t *err)
 
   if (carve_terminal_open_pty (&master, &slave, err) < 0)
     return -1;
-  if (p->console_size && carve_terminal_set_size (slave, (unsigned) p->console_size->height,
-                                                  (unsigned) p->console_size->width, err)
-                             < 0)
+  if (p->console_size
+      && carve_terminal_set_size (slave, (unsigned)p->console_size->height, (unsigned)p->console_size->width, err) < 0)
     return -1;
   if (cfg->console_socket)
     {
@@ -212,7 +210,7 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
   if (p->terminal && setup_terminal (cfg, err) < 0)
     return -1;
   if (!p->terminal)
-    (void) setsid ();
+    (void)setsid ();
 
   if (!cfg->no_new_keyring && carve_session_keyring_join (cfg->id, cfg->userns, err) < 0)
     return -1;
@@ -254,7 +252,7 @@ load_seccomp (const struct carve_init_config_s *cfg, pid_t runtime_pid, carve_er
   if (sc == NULL || sc->listener_path == NULL)
     return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
   state = hook_state (cfg, "creating", runtime_pid);
-  process_state = carve_seccomp_emit_process_state ((int) runtime_pid, sc->listener_metadata, state, err);
+  process_state = carve_seccomp_emit_process_state ((int)runtime_pid, sc->listener_metadata, state, err);
   if (process_state == NULL)
     return -1;
   return carve_seccomp_send_listener (sc->listener_path, notify_fd, process_state, err);
@@ -287,6 +285,46 @@ wait_for_start (const struct carve_init_config_s *cfg, carve_error_t *err)
   fail_to_fifo = true;
 }
 
+/* The namespaces config.json asks to join by path, then the new cgroup and
+   time namespaces, which are unshared once the parent placed us in our
+   cgroup.  */
+static int
+enter_namespaces (const struct carve_init_config_s *cfg, carve_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < cfg->join_len; i++)
+    if (carve_namespace_join (cfg->join[i]->type, cfg->join[i]->path, err) < 0)
+      return -1;
+  if (cfg->userns && carve_userns_become_root (err) < 0)
+    return -1;
+  if (cfg->unshare_cgroup_ns && unshare (CLONE_NEWCGROUP) < 0)
+    return carve_make_error (err, errno, "unshare the cgroup namespace");
+  if (cfg->unshare_time_ns)
+    {
+      /* The offsets can only be written before a process enters the new
+         time namespace; we enter it at exec.  */
+      if (unshare (CLONE_NEWTIME) < 0)
+        return carve_make_error (err, errno, "unshare the time namespace");
+      if (cfg->spec->linux_->time_offsets && carve_timens_write_offsets (0, cfg->spec->linux_->time_offsets, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* READY to the parent, with the warnings (unknown capabilities, ...) it
+   logs, one line each.  From here on the init outlives a killed carve: it
+   waits on the exec fifo for `start`.  */
+static void
+report_ready (const struct carve_init_config_s *cfg, char *const *warnings)
+{
+  cleanup_free char *joined = carve_strv_join (warnings, "\n");
+
+  (void)prctl (PR_SET_PDEATHSIG, 0);
+  if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_READY, joined[0] ? joined : NULL, -1) < 0)
+    _exit (1);
+}
+
 void
 carve_init_run (const struct carve_init_config_s *cfg)
 {
@@ -298,12 +336,11 @@ carve_init_run (const struct carve_init_config_s *cfg)
   enum carve_sync_type type;
   pid_t runtime_pid = 0;
   char **env;
-  size_t i;
 
   fail_fd = cfg->sync_fd;
   /* Until it waits on the exec fifo, the init dies with the carve that is
      setting it up: a killed `create` leaves no orphan behind.  */
-  (void) prctl (PR_SET_PDEATHSIG, SIGKILL);
+  (void)prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () == 1)
     _exit (1);
 
@@ -312,7 +349,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (carve_sync_recv (cfg->sync_fd, &type, &go_payload, NULL, &err) < 0 || type != CARVE_SYNC_GO)
     _exit (1);
   if (go_payload)
-    runtime_pid = (pid_t) atoi (go_payload);
+    runtime_pid = (pid_t)atoi (go_payload);
   /* We are in our cgroup now.  process.execCPUAffinity is not for the init
      (config.md); its affinity is what the cgroup allows, not carve's.  */
   if (carve_cpu_affinity_reset (0, &err) < 0)
@@ -323,29 +360,8 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (p->has_oom_score_adj && carve_oom_score_adj_set (p->oom_score_adj, &err) < 0)
     init_fail (&err);
 
-  for (i = 0; i < cfg->join_len; i++)
-    if (carve_namespace_join (cfg->join[i]->type, cfg->join[i]->path, &err) < 0)
-      init_fail (&err);
-  if (cfg->userns && carve_userns_become_root (&err) < 0)
+  if (enter_namespaces (cfg, &err) < 0)
     init_fail (&err);
-  if (cfg->unshare_cgroup_ns && unshare (CLONE_NEWCGROUP) < 0)
-    {
-      carve_make_error (&err, errno, "unshare the cgroup namespace");
-      init_fail (&err);
-    }
-  if (cfg->unshare_time_ns)
-    {
-      /* The offsets can only be written before a process enters the new
-         time namespace; we enter it at exec.  */
-      if (unshare (CLONE_NEWTIME) < 0)
-        {
-          carve_make_error (&err, errno, "unshare the time namespace");
-          init_fail (&err);
-        }
-      if (cfg->spec->linux_->time_offsets
-          && carve_timens_write_offsets (0, cfg->spec->linux_->time_offsets, &err) < 0)
-        init_fail (&err);
-    }
 
   if (cfg->new_mount_ns && setup_rootfs (cfg, &err) < 0)
     init_fail (&err);
@@ -396,20 +412,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (setup_process (cfg, &exe, &warnings, &err) < 0)
     init_fail (&err);
 
-  {
-    /* Warnings (unknown capabilities, ...) go to the parent, which logs
-       them; one line each.  */
-    cleanup_free char *joined = NULL;
-    for (i = 0; warnings && warnings[i]; i++)
-      {
-        char *n = xasprintf ("%s%s%s", joined ? joined : "", joined ? "\n" : "", warnings[i]);
-        free (joined);
-        joined = n;
-      }
-    (void) prctl (PR_SET_PDEATHSIG, 0);
-    if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_READY, joined, -1) < 0)
-      _exit (1);
-  }
+  report_ready (cfg, warnings);
   close (cfg->sync_fd);
 
   wait_for_start (cfg, &err);
@@ -435,7 +438,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
       /* sd_listen_fds(3) checks LISTEN_PID against getpid(): the init's own
          pid, which is 1 only in a new PID namespace.  */
       char pidbuf[32];
-      snprintf (pidbuf, sizeof (pidbuf), "LISTEN_PID=%d", (int) getpid ());
+      snprintf (pidbuf, sizeof (pidbuf), "LISTEN_PID=%d", (int)getpid ());
       env = carve_strv_dup (env);
       carve_strv_append (&env, pidbuf);
     }

@@ -639,32 +639,3 @@ carve_container_list (const struct carve_context_s *ctx, enum carve_list_format 
   *ret_output = out;
   return 0;
 }
-
-int
-carve_container_spec (const char *bundle, bool rootless, carve_error_t *err)
-{
-  cleanup_free char *path = carve_path_join (bundle, "config.json");
-  cleanup_free char *json = NULL;
-  cleanup_close int fd = -1;
-
-  json = carve_spec_default_json (rootless);
-  /* O_EXCL: never overwrite an existing config, as runc refuses to.  */
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      if (errno == EEXIST)
-        return carve_make_error (err, 0, "file `%s` exists: remove it first", path);
-      return carve_make_error (err, errno, "create `%s`", path);
-    }
-  if (carve_write_all (fd, json, strlen (json)) < 0)
-    return carve_make_error (err, errno, "write `%s`", path);
-  return 0;
-}
-
-int
-carve_container_features (char **ret_json, carve_error_t *err)
-{
-  (void) err;
-  *ret_json = carve_spec_emit_features ();
-  return 0;
-}

@@ -35,12 +35,12 @@ carve_cpu_affinity_get (pid_t pid, carve_cpumask_t *ret, carve_error_t *err)
     {
       int saved = errno;
       CPU_FREE (set);
-      return carve_make_error (err, saved, "CPU affinity of task %d", (int) pid);
+      return carve_make_error (err, saved, "CPU affinity of task %d", (int)pid);
     }
   carve_cpumask_zero (ret);
   for (i = 0; i < CARVE_CPUMASK_MAX; i++)
     if (CPU_ISSET_S (i, size, set))
-      carve_cpumask_set (ret, (unsigned) i);
+      carve_cpumask_set (ret, (unsigned)i);
   CPU_FREE (set);
   return 0;
 }
@@ -55,12 +55,12 @@ carve_cpu_affinity_set_mask (pid_t pid, const carve_cpumask_t *m, carve_error_t 
   if (set == NULL)
     carve_oom ();
   CPU_ZERO_S (size, set);
-  for (c = carve_cpumask_next (m, 0); c >= 0; c = carve_cpumask_next (m, (unsigned) c + 1))
-    CPU_SET_S ((size_t) c, size, set);
+  for (c = carve_cpumask_next (m, 0); c >= 0; c = carve_cpumask_next (m, (unsigned)c + 1))
+    CPU_SET_S ((size_t)c, size, set);
   r = sched_setaffinity (pid, size, set);
   CPU_FREE (set);
   if (r < 0)
-    return carve_make_error (err, errno, "set the CPU affinity of task %d", (int) pid);
+    return carve_make_error (err, errno, "set the CPU affinity of task %d", (int)pid);
   return 0;
 }
 
@@ -102,4 +102,3 @@ carve_cpu_affinity_reset (pid_t pid, carve_error_t *err)
     return carve_make_error (err, errno, "reset the CPU affinity");
   return 0;
 }
-

@@ -696,4 +696,3 @@ carve_cgroup_dir (carve_cgroup_t cg, const char *controller)
   int i = carve_cgroup_layout_index (cg->layout, controller);
   return i < 0 ? NULL : cg->dirs[i];
 }
-

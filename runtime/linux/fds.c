@@ -19,7 +19,7 @@
 #include "runtime/base/xalloc.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
-#  define CLOSE_RANGE_CLOEXEC (1U << 2)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /* --- descriptors ----------------------------------------------------------- */
@@ -42,10 +42,10 @@ fds_cloexec_walk (int first_fd, carve_error_t *err)
         continue;
       if (fd < first_fd || fd == dirfd (dir))
         continue;
-      flags = fcntl ((int) fd, F_GETFD);
+      flags = fcntl ((int)fd, F_GETFD);
       if (flags < 0)
         continue; /* closed meanwhile */
-      if (!(flags & FD_CLOEXEC) && fcntl ((int) fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+      if (!(flags & FD_CLOEXEC) && fcntl ((int)fd, F_SETFD, flags | FD_CLOEXEC) < 0)
         return carve_make_error (err, errno, "mark descriptor %ld close-on-exec", fd);
     }
   return 0;
@@ -60,7 +60,7 @@ carve_fds_prepare_exec (int preserved, carve_error_t *err)
     {
       int fl = fcntl (i, F_GETFD);
       if (fl >= 0)
-        (void) fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
+        (void)fcntl (i, F_SETFD, fl & ~FD_CLOEXEC);
     }
   return carve_fds_close_from (3 + preserved, err);
 }
@@ -70,7 +70,7 @@ carve_fds_close_from (int first_fd, carve_error_t *err)
 {
   if (first_fd < 0)
     return carve_make_error (err, EINVAL, "close descriptors from %d", first_fd);
-  if (syscall (SYS_close_range, (unsigned int) first_fd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+  if (syscall (SYS_close_range, (unsigned int)first_fd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
     return 0;
   /* close_range with CLOSE_RANGE_CLOEXEC needs kernel 5.11; older ones say
      ENOSYS (no close_range) or EINVAL (no such flag).  */

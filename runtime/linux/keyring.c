@@ -70,8 +70,7 @@ carve_session_keyring_join (const char *name, bool in_user_namespace, carve_erro
      only after it searched it: with a user namespace its uid may map to no
      owner, so "other" gets search, as runc does.  */
   perm |= in_user_namespace ? CARVE_KEY_OTH_SEARCH : CARVE_KEY_USR_SEARCH;
-  if (syscall (SYS_keyctl, KEYCTL_SETPERM, serial, (unsigned long) (uint32_t) perm) < 0)
+  if (syscall (SYS_keyctl, KEYCTL_SETPERM, serial, (unsigned long)(uint32_t)perm) < 0)
     return carve_make_error (err, errno, "set permissions of session keyring `%s`", name);
   return 0;
 }
-

@@ -20,7 +20,7 @@
 #include "runtime/base/xalloc.h"
 
 #ifndef SELINUX_MAGIC
-#  define SELINUX_MAGIC 0xf97cff8c
+#define SELINUX_MAGIC 0xf97cff8c
 #endif
 
 /* --- AppArmor, SELinux ----------------------------------------------------- */
@@ -75,7 +75,7 @@ carve_selinux_enabled (void)
 {
   struct statfs st;
 
-  return statfs ("/sys/fs/selinux", &st) == 0 && (uint32_t) st.f_type == (uint32_t) SELINUX_MAGIC;
+  return statfs ("/sys/fs/selinux", &st) == 0 && (uint32_t)st.f_type == (uint32_t)SELINUX_MAGIC;
 }
 
 int
@@ -87,4 +87,3 @@ carve_selinux_set_exec (const char *label, carve_error_t *err)
     return carve_error_wrap (err, "process.selinuxLabel: set `%s`", label);
   return 0;
 }
-

@@ -76,4 +76,3 @@ carve_hostname_set (const char *hostname, const char *domainname, carve_error_t 
     return carve_make_error (err, errno, "domainname: setdomainname `%s`", domainname);
   return 0;
 }
-

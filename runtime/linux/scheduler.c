@@ -89,9 +89,8 @@ static const struct name_value sched_policies[] = {
 };
 
 static const struct name_value sched_flags[] = {
-  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
-  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
-  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },     { "SCHED_FLAG_DL_OVERRUN", 0x04 },
+  { "SCHED_FLAG_KEEP_POLICY", 0x08 },    { "SCHED_FLAG_KEEP_PARAMS", 0x10 }, { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
   { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
 };
 
@@ -134,7 +133,7 @@ carve_scheduler_set (const struct carve_spec_scheduler_s *scheduler, carve_error
 
   /* Absent values are 0, as config.md says.  */
   attr.sched_nice = scheduler->has_nice ? scheduler->nice : 0;
-  attr.sched_priority = scheduler->has_priority ? (uint32_t) scheduler->priority : 0;
+  attr.sched_priority = scheduler->has_priority ? (uint32_t)scheduler->priority : 0;
   attr.sched_runtime = scheduler->has_runtime ? scheduler->runtime : 0;
   attr.sched_deadline = scheduler->has_deadline ? scheduler->deadline : 0;
   attr.sched_period = scheduler->has_period ? scheduler->period : 0;
@@ -144,4 +143,3 @@ carve_scheduler_set (const struct carve_spec_scheduler_s *scheduler, carve_error
                              scheduler->policy, attr.sched_nice, attr.sched_priority);
   return 0;
 }
-

@@ -519,8 +519,8 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     {
       if (default_action == SCMP_ACT_ERRNO (ENOSYS))
         break;
-      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_DENY)->name, extra_enosys_syscalls[i], SCMP_ACT_ERRNO (ENOSYS), NULL, 0, &warnings,
-                    err);
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_DENY)->name, extra_enosys_syscalls[i],
+                    SCMP_ACT_ERRNO (ENOSYS), NULL, 0, &warnings, err);
       if (r < 0)
         return r;
     }
@@ -529,7 +529,8 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     {
       if (carve_strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
         continue;
-      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, extra_notify_syscalls[i], SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, extra_notify_syscalls[i],
+                    SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
       if (r < 0)
         return r;
       if (r > 0)
