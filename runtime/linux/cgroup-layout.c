@@ -588,6 +588,19 @@ carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, 
       else
         {
           cleanup_free char *own = own_cgroup (l, &l->hierarchies[i]);
+          /* cgroup v2's no-internal-process rule: carve's own cgroup holds
+             processes (carve's, its service's), so a child of it could not
+             take the container's with controllers enabled.  As runc's fs2
+             driver, a relative path starts at its parent.  Hybrid and v1
+             nodes keep runc's fs driver's rule: below carve's own.  */
+          if (l->mode == CARVE_CGROUP_MODE_V2)
+            {
+              char *slash = strrchr (own, '/');
+              if (slash && slash != own)
+                *slash = '\0';
+              else
+                strcpy (own, "/");
+            }
           cg->rels[i] = carve_cgroup_join_path (own, path);
         }
     }

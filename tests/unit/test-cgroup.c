@@ -534,7 +534,9 @@ test_paths_v2_and_systemd (void)
     goto out;
   if (carve_cgroup_create (l, "pod/ctr", "ctr", false, NULL, 0, &rel, &err) < 0)
     goto out;
-  EXPECT_STR (carve_cgroup_path (rel), "/user.slice/session-1.scope/pod/ctr");
+  /* Below the parent of carve's own cgroup, as runc's fs2: carve's own
+     holds processes, which cgroup v2 forbids beside children.  */
+  EXPECT_STR (carve_cgroup_path (rel), "/user.slice/pod/ctr");
   /* Controllers were enabled in the ancestors for the child.  */
   want = xasprintf ("%s/sys/fs/cgroup/user.slice", root);
   sub = get (want, "cgroup.subtree_control");
