@@ -812,6 +812,8 @@ place_init (struct create_s *c, carve_error_t *err)
     return -1;
   free (c->st->cgroup_path);
   c->st->cgroup_path = xstrdup (carve_cgroup_path (c->cg));
+  if (carve_cgroup_unit (c->cg))
+    c->st->systemd_unit = xstrdup (carve_cgroup_unit (c->cg));
   /* Saved now, not only at the end: if carve is killed (-9) from here on,
      the init dies with it (PDEATHSIG) and `delete` finds the cgroup to
      remove in this state, as it would for any stopped container.  */

@@ -86,6 +86,8 @@ carve_container_open_cgroup (const struct carve_state_s *st, carve_cgroup_t *ret
     return -1;
   r = carve_cgroup_open (layout, st->cgroup_path, ret, err);
   carve_cgroup_layout_free (layout);
+  if (r == 0 && st->systemd_unit)
+    carve_cgroup_set_unit (*ret, st->systemd_unit);
   return r;
 }
 

@@ -98,6 +98,7 @@ carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t
   gen_string (g, "rootfs", st->rootfs);
   gen_string (g, "created", st->created);
   gen_string (g, "cgroup_path", st->cgroup_path);
+  gen_string (g, "systemd_unit", st->systemd_unit);
   gen_string (g, "isolation", st->isolation);
   gen_string (g, "oci_version", st->oci_version);
   gen_string (g, "notify_socket_host", st->notify_socket_host);
@@ -170,6 +171,7 @@ carve_state_load (const char *root, const char *id, struct carve_state_s **ret, 
   st->rootfs = tree_string (tree, "rootfs");
   st->created = tree_string (tree, "created");
   st->cgroup_path = tree_string (tree, "cgroup_path");
+  st->systemd_unit = tree_string (tree, "systemd_unit");
   st->isolation = tree_string (tree, "isolation");
   st->oci_version = tree_string (tree, "oci_version");
   st->notify_socket_host = tree_string (tree, "notify_socket_host");
@@ -207,6 +209,7 @@ carve_state_free (struct carve_state_s *st)
   free (st->rootfs);
   free (st->created);
   free (st->cgroup_path);
+  free (st->systemd_unit);
   free (st->isolation);
   free (st->oci_version);
   free (st->notify_socket_host);

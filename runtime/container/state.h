@@ -22,6 +22,7 @@ struct carve_state_s
   char *rootfs;
   char *created; /* RFC 3339 with nanoseconds, UTC */
   char *cgroup_path; /* carve_cgroup_path(), NULL when none */
+  char *systemd_unit; /* --systemd-cgroup: the scope unit, NULL for the cgroupfs driver */
   char *isolation;   /* permeable or oci */
   char *oci_version; /* config.json's ociVersion */
   char *notify_socket_host; /* the host's NOTIFY_SOCKET at create, or NULL */

@@ -16,6 +16,7 @@ struct carve_cgroup_s
   char **rels;                  /* per hierarchy: the path below its root */
   char **dirs;                  /* per hierarchy: the directory */
   char *name;                   /* scratch of carve_cgroup_name () */
+  char *unit;                   /* the systemd scope unit, NULL for the cgroupfs driver */
 };
 
 /* CG's path on one line for messages: the path when it is the same on
@@ -113,8 +114,10 @@ int carve_cgroup_read_keyed_opt (const char *dir, const char *file, const char *
 int carve_cgroup_write_hugetlb (const char *dir, const struct carve_spec_linux_resources_s *res, const char *suffix,
                                 carve_error_t *err);
 
-/* Converts v1 cpu.shares to v2 cpu.weight with runc's formula.  */
+/* Converts v1 cpu.shares to v2 cpu.weight, and blkio.weight to io.weight,
+   with runc's formulas.  */
 uint64_t carve_cgroup_shares_to_weight (uint64_t shares);
+uint64_t carve_cgroup_blkio_to_io_weight (uint64_t weight);
 
 /* rdma.max, the same on v1 and v2 (cgroup-v1.c).  */
 int carve_cgroup_set_rdma (const char *dir, const struct carve_spec_linux_resources_s *res, carve_error_t *err);

@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "runtime/linux/cgroup-internal.h"
+#include "runtime/linux/cgroup-systemd.h"
 #include "xalloc.h"
 
 /* --- paths --------------------------------------------------------------- */
@@ -382,14 +383,25 @@ carve_cgroup_layout_find (carve_cgroup_layout_t layout, const char *controller)
 
 /* --- path resolution ----------------------------------------------------- */
 
+/* systemd's unit names: letters, digits and ":-_.\\" (unit-name.c).  */
+static bool
+unit_chars (const char *s)
+{
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr (":-_.\\", *s)))
+      return false;
+  return true;
+}
+
 int
-carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, char **ret, carve_error_t *err)
+carve_cgroup_systemd_unit (const char *cgroups_path, const char *container_id, char **ret_slice, char **ret_unit,
+                           char **ret_path, carve_error_t *err)
 {
   cleanup_free char *def = NULL, *slice_path = NULL;
   cleanup_strv char **parts = NULL;
   const char *spec = cgroups_path, *slice, *prefix, *name;
   const char *colon1, *colon2;
-  cleanup_free char *s = NULL, *p = NULL, *n = NULL;
+  cleanup_free char *s = NULL, *p = NULL, *n = NULL, *unit = NULL;
   const char *dash;
 
   if (spec == NULL || spec[0] == '\0')
@@ -406,8 +418,10 @@ carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, c
   slice = s[0] ? s : "system.slice";
   prefix = p;
   name = n[0] ? n : container_id;
-  if (strchr (slice, '/') || strchr (prefix, '/') || strchr (name, '/'))
-    return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s`: a systemd unit name cannot hold `/`", spec);
+  if (!unit_chars (slice) || !unit_chars (prefix) || !unit_chars (name))
+    return carve_make_error (err, EINVAL,
+                             "linux.cgroupsPath: `%s`: a systemd unit name holds only letters, digits and `:_.-\\`",
+                             spec);
   if (strlen (slice) < 7 || strcmp (slice + strlen (slice) - 6, ".slice") != 0)
     return carve_make_error (err, EINVAL, "linux.cgroupsPath: `%s` is not a slice name", slice);
 
@@ -430,10 +444,22 @@ carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, c
           }
       }
   if (prefix[0])
-    *ret = xasprintf ("%s/%s-%s.scope", slice_path, prefix, name);
+    unit = xasprintf ("%s-%s.scope", prefix, name);
+  else if (strlen (name) > 6 && strcmp (name + strlen (name) - 6, ".scope") == 0)
+    unit = xstrdup (name);
   else
-    *ret = xasprintf ("%s/%s", slice_path, name);
+    unit = xasprintf ("%s.scope", name);
+  *ret_path = xasprintf ("%s/%s", slice_path, unit);
+  *ret_slice = xstrdup (slice);
+  *ret_unit = steal_pointer (&unit);
   return 0;
+}
+
+int
+carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, char **ret, carve_error_t *err)
+{
+  cleanup_free char *slice = NULL, *unit = NULL;
+  return carve_cgroup_systemd_unit (cgroups_path, container_id, &slice, &unit, ret, err);
 }
 
 /* carve's own cgroup on hierarchy H, from /proc/self/cgroup.  */
@@ -501,6 +527,7 @@ carve_cgroup_free (carve_cgroup_t cg)
   free (cg->dirs);
   free (cg->path);
   free (cg->name);
+  free (cg->unit);
   carve_cgroup_layout_free (cg->layout);
   free (cg);
 }
@@ -542,14 +569,6 @@ carve_cgroup_finish (carve_cgroup_t cg)
     }
 }
 
-static bool
-systemd_running (carve_cgroup_layout_t l)
-{
-  cleanup_free char *p = xasprintf ("%s/run/systemd/system", l->root_prefix);
-  struct stat st;
-  return lstat (p, &st) == 0 && S_ISDIR (st.st_mode);
-}
-
 int
 carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, const char *container_id, bool systemd,
                              const struct carve_cgroup_placement_s *placement, carve_cgroup_t *ret, carve_error_t *err)
@@ -565,12 +584,13 @@ carve_cgroup_resolve_object (carve_cgroup_layout_t l, const char *cgroups_path, 
     {
       if (carve_cgroup_systemd_path (cgroups_path, container_id, &sd, err) < 0)
         return -1;
-      if (!systemd_running (l))
+      if (!carve_systemd_running (l->root_prefix))
         return carve_make_error (err, ENOTSUP,
                                  "--systemd-cgroup: systemd is not running on this node (no /run/systemd/system), "
                                  "so cgroupsPath `%s` cannot be placed by it; use the cgroupfs driver",
                                  cgroups_path ? cgroups_path : "");
-      /* carve places the unit's cgroup itself where systemd would.  */
+      /* Where systemd puts the unit's cgroup: systemd makes it, carve
+         only knows the path.  */
       path = sd;
     }
   else if (path == NULL || path[0] == '\0')
@@ -672,6 +692,19 @@ carve_cgroup_open (carve_cgroup_layout_t layout, const char *resolved_path, carv
   carve_cgroup_finish (cg);
   *ret = steal_pointer (&cg);
   return 0;
+}
+
+const char *
+carve_cgroup_unit (carve_cgroup_t cg)
+{
+  return cg->unit;
+}
+
+void
+carve_cgroup_set_unit (carve_cgroup_t cg, const char *unit)
+{
+  free (cg->unit);
+  cg->unit = unit ? xstrdup (unit) : NULL;
 }
 
 const char *

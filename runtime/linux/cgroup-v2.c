@@ -165,17 +165,6 @@ v2_set_pids (const char *dir, const struct carve_spec_linux_resources_s *res, ca
   return carve_cgroup_write (dir, "pids.max", "max", err);
 }
 
-/* blkio.weight [10, 1000] to io.weight [1, 10000], runc's formula.  */
-static uint64_t
-blkio_to_io_weight (uint64_t w)
-{
-  if (w == 0)
-    return 0;
-  if (w < 10)
-    w = 10;
-  return 1 + (w - 10) * 9999 / 990;
-}
-
 static int
 write_io_max (const char *dir, const char *key, struct carve_spec_throttle_device_s **v, size_t n, carve_error_t *err)
 {
@@ -203,7 +192,7 @@ v2_set_blkio (const char *dir, const struct carve_spec_linux_resources_s *res, c
           if (carve_cgroup_writef (dir, "io.bfq.weight", err, "%u", (unsigned)b->weight) < 0)
             return -1;
         }
-      else if (carve_cgroup_writef (dir, "io.weight", err, "default %" PRIu64, blkio_to_io_weight (b->weight)) < 0)
+      else if (carve_cgroup_writef (dir, "io.weight", err, "default %" PRIu64, carve_cgroup_blkio_to_io_weight (b->weight)) < 0)
         return -1;
     }
   for (i = 0; i < b->weight_device_len; i++)
@@ -219,7 +208,7 @@ v2_set_blkio (const char *dir, const struct carve_spec_linux_resources_s *res, c
             return -1;
         }
       else if (carve_cgroup_writef (dir, "io.weight", err, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                                    blkio_to_io_weight (d->weight))
+                                    carve_cgroup_blkio_to_io_weight (d->weight))
                < 0)
         return -1;
     }

@@ -23,6 +23,7 @@
 #include "fsutil.h"
 #include "kfile.h"
 #include "runtime/linux/cgroup-internal.h"
+#include "runtime/linux/cgroup-systemd.h"
 #include "spec/spec.h"
 #include "xalloc.h"
 
@@ -175,6 +176,17 @@ carve_cgroup_shares_to_weight (uint64_t shares)
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
+uint64_t
+carve_cgroup_blkio_to_io_weight (uint64_t w)
+{
+  /* blkio.weight [10, 1000] onto io.weight [1, 10000], runc's formula.  */
+  if (w == 0)
+    return 0;
+  if (w < 10)
+    w = 10;
+  return 1 + (w - 10) * 9999 / 990;
+}
+
 void
 carve_cgroup_blkio_add (struct carve_cgroup_blkio_list_s *l, uint64_t major, uint64_t minor, const char *op,
                         uint64_t value)
@@ -301,6 +313,24 @@ place_partition (const struct carve_cgroup_hierarchy_s *h, const char *dir,
   return carve_cgroup_make_partition (dir, h->v2, &placement->cpus, placement->load_balance, err);
 }
 
+/* --systemd-cgroup: a transient scope for PID, which systemd creates the
+   cgroup of.  */
+static int
+start_unit (carve_cgroup_t cg, const char *cgroups_path, const char *container_id, pid_t pid, carve_error_t *err)
+{
+  cleanup_free char *slice = NULL, *unit = NULL, *path = NULL, *description = NULL;
+
+  if (carve_cgroup_systemd_unit (cgroups_path, container_id, &slice, &unit, &path, err) < 0)
+    return -1;
+  if (pid <= 0)
+    return carve_make_error (err, EINVAL, "--systemd-cgroup: unit `%s`: a scope needs a process", unit);
+  description = xasprintf ("carve container %s", container_id ? container_id : unit);
+  if (carve_systemd_start_scope (unit, slice, pid, description, err) < 0)
+    return -1;
+  cg->unit = steal_pointer (&unit);
+  return 0;
+}
+
 int
 carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id, bool systemd,
                      const struct carve_cgroup_placement_s *placement, pid_t pid, carve_cgroup_t *ret,
@@ -314,11 +344,17 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
 
   if (carve_cgroup_resolve_object (layout, cgroups_path, container_id, systemd, placement, &cg, err) < 0)
     return -1;
+  if (systemd && start_unit (cg, cgroups_path, container_id, pid, err) < 0)
+    return -1;
 
   tops = xcalloc (n + 1, sizeof (char *));
   for (i = 0; i < n && r == 0; i++)
     {
       if (cg->rels[i] == NULL)
+        continue;
+      /* systemd made the unit's cgroup and put PID in it; what it left
+         out (a v1 hierarchy it does not manage) is made here.  */
+      if (cg->unit && access (cg->dirs[i], F_OK) == 0)
         continue;
       r = make_dirs (&layout->hierarchies[i], cg->rels[i], &tops[i], err);
       if (r == 0 && (int)i == cpuset)
@@ -332,6 +368,12 @@ carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path, con
       for (i = 0; i < n; i++)
         if (tops[i])
           remove_up_to (cg->dirs[i], tops[i]);
+      if (cg->unit)
+        {
+          carve_error_t ignored = NULL;
+          (void)carve_systemd_stop_unit (cg->unit, &ignored);
+          carve_error_release (&ignored);
+        }
       carve_error_wrap (err, "create cgroup `%s`", carve_cgroup_name (cg));
     }
   for (i = 0; i < n; i++)
@@ -672,6 +714,10 @@ carve_cgroup_destroy (carve_cgroup_t cg, carve_error_t *err)
   carve_error_t first = NULL;
   size_t i;
 
+  /* systemd removes a unit's cgroup once the unit stops; what is left
+     (sub-cgroups of carve's: exec --cgroup) goes below.  */
+  if (cg->unit && carve_systemd_stop_unit (cg->unit, err) < 0)
+    return carve_error_wrap (err, "delete cgroup `%s`", carve_cgroup_name (cg));
   /* Keep going after a failure so that one stuck hierarchy does not leave
      the others behind; report the first error.  */
   for (i = 0; i < l->n_hierarchies; i++)
@@ -787,6 +833,12 @@ carve_cgroup_apply_resources (carve_cgroup_t cg, const struct carve_spec_linux_r
   if (res == NULL)
     return 0;
   if (res->unified && res->unified->len > 0 && check_unified (cg, res->unified, err) < 0)
+    return carve_error_wrap (err, "apply cgroup `%s`", carve_cgroup_name (cg));
+  /* systemd rewrites the cgroups of its units from their properties
+     (daemon-reload, a slice's change): what it has a property for is set
+     there too, so it stays.  The files below make it take effect now and
+     cover what systemd has no property for.  */
+  if (cg->unit && carve_systemd_set_resources (cg->unit, res, err) < 0)
     return carve_error_wrap (err, "apply cgroup `%s`", carve_cgroup_name (cg));
   if (res->cpu)
     {

@@ -69,6 +69,10 @@ const struct carve_cgroup_hierarchy_s *carve_cgroup_layout_find (carve_cgroup_la
 /* Expands the systemd `slice:prefix:name` syntax to a cgroup path as systemd
    places units ("a-b.slice:carve:x" -> "/a.slice/a-b.slice/carve-x.scope").  */
 int carve_cgroup_systemd_path (const char *cgroups_path, const char *container_id, char **ret, carve_error_t *err);
+/* The same, and the slice and the scope unit's name ("carve-x.scope").  A
+   name systemd would refuse fails naming linux.cgroupsPath.  */
+int carve_cgroup_systemd_unit (const char *cgroups_path, const char *container_id, char **ret_slice, char **ret_unit,
+                               char **ret_path, carve_error_t *err);
 
 /* One container's cgroup on every hierarchy.  */
 typedef struct carve_cgroup_s *carve_cgroup_t;
@@ -90,8 +94,11 @@ struct carve_cgroup_placement_s
 /* Resolves CGROUPS_PATH (linux.cgroupsPath, may be NULL) as runc does: an
    absolute path is taken below every hierarchy's root; a relative one (or
    the container id when absent) below carve's own cgroup of each hierarchy,
-   from /proc/self/cgroup.  SYSTEMD (--systemd-cgroup) wants the
-   `slice:prefix:name` syntax and a running systemd.  Creates the cgroup on
+   from /proc/self/cgroup (on cgroup v2 below its parent, as runc's fs2).
+   SYSTEMD (--systemd-cgroup) wants the `slice:prefix:name` syntax and a
+   running systemd, which is asked for a transient scope unit holding PID
+   (cgroup-systemd.h; carve_cgroup_unit names it) instead of carve making
+   the directories.  Otherwise creates the cgroup on
    every hierarchy (v1 cpuset: cpus and mems copied from the parent; v2:
    controllers enabled in the ancestors' cgroup.subtree_control) and moves
    PID into it when PID > 0.  On failure removes what it created.
@@ -107,6 +114,13 @@ int carve_cgroup_create (carve_cgroup_layout_t layout, const char *cgroups_path,
 int carve_cgroup_resolve (carve_cgroup_layout_t layout, const char *cgroups_path, const char *container_id,
                           bool systemd, const struct carve_cgroup_placement_s *placement, char **ret_path,
                           carve_error_t *err);
+
+/* The systemd unit the cgroup is, NULL for the cgroupfs driver.  With one,
+   carve_cgroup_apply_resources also sets the unit's properties and
+   carve_cgroup_destroy stops the unit.  A cgroup re-opened from the state
+   store gets its unit back with carve_cgroup_set_unit.  */
+const char *carve_cgroup_unit (carve_cgroup_t cg);
+void carve_cgroup_set_unit (carve_cgroup_t cg, const char *unit);
 
 /* Re-opens a cgroup from carve_cgroup_path() of an earlier carve_cgroup_create
    (what the state store keeps).  Nothing is created.  */
