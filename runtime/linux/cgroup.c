@@ -405,13 +405,35 @@ carve_cgroup_set_memory_min (carve_cgroup_t cg, uint64_t bytes, carve_error_t *e
   return carve_cgroup_writef (dir, "memory.min", err, "%" PRIu64, bytes);
 }
 
+/* runc's rule for exec --cgroup: a path below the container's cgroup,
+   relative, that never climbs out of it.  */
+static bool
+is_sub_cgroup_path (const char *sub)
+{
+  cleanup_strv char **parts = NULL;
+  size_t k;
+  int depth = 0;
+
+  if (sub[0] == '/')
+    return false;
+  parts = carve_strv_split (sub, "/");
+  for (k = 0; parts[k]; k++)
+    {
+      if (strcmp (parts[k], "..") == 0 && --depth < 0)
+        return false;
+      if (strcmp (parts[k], ".") != 0 && strcmp (parts[k], "..") != 0)
+        depth++;
+    }
+  return depth > 0;
+}
+
 int
 carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_error_t *err)
 {
   carve_cgroup_layout_t l = cg->layout;
   cleanup_strv char **only = NULL;
   const char *sub = sub_cgroup;
-  size_t i;
+  size_t i, k;
 
   if (sub && sub[0] != '\0')
     {
@@ -421,11 +443,17 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
           cleanup_free char *ctrls = xstrndup (sub, (size_t)(colon - sub));
           only = carve_strv_split (ctrls, ",");
           sub = colon + 1;
+          for (k = 0; only[k]; k++)
+            if (carve_cgroup_layout_index (l, only[k]) < 0)
+              return carve_make_error (err, EINVAL, "--cgroup `%s`: no `%s` controller on this node", sub_cgroup,
+                                       only[k]);
         }
+      if (!is_sub_cgroup_path (sub))
+        return carve_make_error (err, EINVAL, "--cgroup `%s`: `%s` is not a sub-cgroup path", sub_cgroup, sub);
     }
+  /* Every target first, so that a missing one moves the process nowhere.  */
   for (i = 0; i < l->n_hierarchies; i++)
     {
-      const struct carve_cgroup_hierarchy_s *h = &l->hierarchies[i];
       bool use_sub = sub && sub[0] != '\0';
       cleanup_free char *dir = NULL;
 
@@ -433,7 +461,31 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
         continue;
       if (use_sub && only)
         {
-          size_t k;
+          use_sub = false;
+          for (k = 0; only[k]; k++)
+            if (carve_cgroup_layout_index (l, only[k]) == (int)i)
+              use_sub = true;
+        }
+      if (!use_sub)
+        continue;
+      {
+        cleanup_free char *clean = carve_cgroup_clean_path (sub);
+        dir = xasprintf ("%s%s", cg->dirs[i], clean);
+      }
+      /* As runc: the sub-cgroup is the caller's to make, carve never
+         creates one on every hierarchy behind its back.  */
+      if (access (dir, F_OK) < 0)
+        return carve_make_error (err, ENOENT, "--cgroup `%s`: sub-cgroup `%s` does not exist", sub_cgroup, dir);
+    }
+  for (i = 0; i < l->n_hierarchies; i++)
+    {
+      bool use_sub = sub && sub[0] != '\0';
+      cleanup_free char *dir = NULL;
+
+      if (cg->dirs[i] == NULL)
+        continue;
+      if (use_sub && only)
+        {
           use_sub = false;
           for (k = 0; only[k]; k++)
             if (carve_cgroup_layout_index (l, only[k]) == (int)i)
@@ -442,19 +494,7 @@ carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_
       if (use_sub)
         {
           cleanup_free char *clean = carve_cgroup_clean_path (sub);
-          cleanup_free char *rel = carve_cgroup_join_path (cg->rels[i], clean);
-          cleanup_free char *top = NULL;
-
-          if (make_dirs (h, rel, &top, err) < 0)
-            {
-              if (top)
-                {
-                  cleanup_free char *d = xasprintf ("%s%s", h->mount, rel);
-                  remove_up_to (d, top);
-                }
-              return carve_error_wrap (err, "enter cgroup `%s`", carve_cgroup_name (cg));
-            }
-          dir = xasprintf ("%s%s", h->mount, rel);
+          dir = xasprintf ("%s%s", cg->dirs[i], clean);
         }
       else
         dir = xstrdup (cg->dirs[i]);

@@ -149,14 +149,39 @@ check_fds_cgroup_affinity() {
 	pid=$(cat "$BATS_TEST_TMPDIR/p.pid")
 	[ "$(ls "/proc/$pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
 	kill "$pid"
-	# --cgroup: a sub-cgroup of the container's.
+	# --cgroup: an existing sub-cgroup of the container's, as runc; on the
+	# named controllers' hierarchies, or on every one.
 	sub=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$INIT/cgroup")
 	mkdir "/sys/fs/cgroup/pids$sub/job-step"
-	run -0 carve exec --cgroup job-step "$CID" cat /proc/self/cgroup
-	echo "$output"
-	grep -q "^[0-9]*:pids:.*/job-step\$" <<<"$output"
 	run -0 carve exec --cgroup pids:job-step "$CID" cat /proc/self/cgroup
 	grep -q "^[0-9]*:pids:.*/job-step\$" <<<"$output"
+	# Not on every hierarchy: refused, and not made behind the caller's back.
+	run -1 carve exec --cgroup job-step "$CID" true
+	[[ "$output" == *"--cgroup \`job-step\`: sub-cgroup"*"does not exist"* ]]
+	[ -z "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 7 -type d -name job-step ! -path "*/pids/*" 2>/dev/null)" ]
+	local line dir
+	while IFS=: read -r _ ctrl path; do
+		case $ctrl in "") dir=/sys/fs/cgroup/unified$path ;; name=*) dir=/sys/fs/cgroup/${ctrl#name=}$path ;;
+		*) dir=/sys/fs/cgroup/${ctrl%%,*}$path ;; esac
+		[ -d "$dir" ] || dir=/sys/fs/cgroup/$ctrl$path
+		[ -d "$dir" ] || continue
+		mkdir -p "$dir/job-step"
+		if [ -e "$dir/cpuset.cpus" ]; then
+			cat "$dir/cpuset.cpus" >"$dir/job-step/cpuset.cpus"
+			cat "$dir/cpuset.mems" >"$dir/job-step/cpuset.mems"
+		fi
+	done <"/proc/$INIT/cgroup"
+	run carve exec --cgroup job-step "$CID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	grep -q "^[0-9]*:pids:.*/job-step\$" <<<"$output"
+	# A path that climbs out, an absolute one, an unknown controller.
+	for bad in ../.. job-step/../.. /x nosuch:job-step; do
+		run -1 carve exec --cgroup "$bad" "$CID" true
+		echo "$bad: $output"
+		[[ "$output" == *"--cgroup \`$bad\`"* ]]
+	done
 	# execCPUAffinity: `final` once in the cgroup; without it, every CPU the
 	# cgroup allows, not carve's own affinity (runc 1.2).
 	echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/",
