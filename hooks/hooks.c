@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "pgroup.h"
 #include "xalloc.h"
 
 /* How often a hook is checked for when pidfds are missing (before Linux
@@ -343,7 +344,8 @@ make_pipe (int *ret_rd, int *ret_wr)
 }
 
 static int
-run_one (const struct carve_spec_hook_s *hook, size_t index, const char *kind, const char *state, carve_error_t *err)
+run_one (const struct carve_spec_hook_s *hook, size_t index, const char *kind, const char *state, const char *record,
+         carve_error_t *err)
 {
   cleanup_close int in_rd = -1;
   cleanup_close int in_wr = -1;
@@ -376,9 +378,20 @@ run_one (const struct carve_spec_hook_s *hook, size_t index, const char *kind, c
   close_fd (&err_wr);
   if (r != 0)
     return carve_make_error (err, r, "%s hook `%s` (#%zu): exec", kind, path, index);
+  /* Recorded while it runs, so that whoever comes after a carve killed
+     meanwhile ends it, and whatever it started (carve_pgroup_kill_recorded).  */
+  if (record && carve_pgroup_record (record, pid, err) < 0)
+    {
+      (void)kill (-pid, SIGKILL);
+      (void)waitpid (pid, NULL, 0);
+      return carve_error_wrap (err, "%s hook `%s` (#%zu)", kind, path, index);
+    }
 
   res = xzalloc (sizeof (*res));
-  if (supervise (pid, &in_wr, &out_rd, &err_rd, state, hook->has_timeout ? hook->timeout : 0, res) < 0)
+  r = supervise (pid, &in_wr, &out_rd, &err_rd, state, hook->has_timeout ? hook->timeout : 0, res);
+  if (record)
+    (void)unlink (record);
+  if (r < 0)
     return carve_make_error (err, errno, "%s hook `%s` (#%zu): wait", kind, path, index);
 
   line = tail_last_line (&res->err);
@@ -441,13 +454,20 @@ int
 carve_hooks_run (struct carve_spec_hook_s *const *hooks, size_t n, const char *kind, const char *state_json,
                  carve_error_t *err)
 {
+  return carve_hooks_run_recorded (hooks, n, kind, state_json, NULL, err);
+}
+
+int
+carve_hooks_run_recorded (struct carve_spec_hook_s *const *hooks, size_t n, const char *kind, const char *state_json,
+                          const char *record, carve_error_t *err)
+{
   struct sigpipe_guard guard;
   size_t i;
   int r = 0;
 
   sigpipe_block (&guard);
   for (i = 0; i < n && r == 0; i++)
-    r = run_one (hooks[i], i + 1, kind, state_json, err);
+    r = run_one (hooks[i], i + 1, kind, state_json, record, err);
   sigpipe_restore (&guard);
   return r;
 }
@@ -466,7 +486,7 @@ carve_hooks_run_all_warn (struct carve_spec_hook_s *const *hooks, size_t n, cons
     {
       carve_error_t err = NULL;
 
-      if (run_one (hooks[i], i + 1, kind, state_json, &err) < 0)
+      if (run_one (hooks[i], i + 1, kind, state_json, NULL, &err) < 0)
         {
           carve_strv_append (&warnings, err ? err->msg : "hook failed");
           carve_error_release (&err);

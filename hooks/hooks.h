@@ -31,6 +31,13 @@
 int carve_hooks_run (struct carve_spec_hook_s *const *hooks, size_t n, const char *kind, const char *state_json,
                      carve_error_t *err);
 
+/* carve_hooks_run, with each hook's process group recorded in the file
+   RECORD (NULL: none) while it runs (runtime/base/pgroup.h): hooks that
+   carve runs while it sets a container up, which a later command must be
+   able to end if carve is killed meanwhile.  */
+int carve_hooks_run_recorded (struct carve_spec_hook_s *const *hooks, size_t n, const char *kind, const char *state_json,
+                              const char *record, carve_error_t *err);
+
 /* Runs every one of the N hooks, for the kinds whose failures are only
    warnings (poststart, poststop): never stops early.  Returns the number
    of hooks that failed and sets *RET_WARNINGS to a NULL-terminated vector

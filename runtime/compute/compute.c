@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/pgroup.h"
+#include "runtime/base/fault.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/cpus.h"
 #include "runtime/compute/ledger.h"
@@ -213,6 +215,13 @@ drop_partition (carve_ledger_t l, struct carve_ledger_partition_s *p, bool recla
   /* With its state directory left, `delete` removes the container's cgroup
      (and finds it to kill what may be left); carve removes only its own
      cpuset, which holds the partition's CPUs.  */
+  if (reclaim)
+    {
+      /* A hook of the killed create may still run, reparented to PID 1.  */
+      cleanup_free char *dir = xasprintf ("%s%s%s", p->root, p->root[strlen (p->root) - 1] == '/' ? "" : "/", p->id);
+      cleanup_free char *record = carve_path_join (dir, CARVE_PGROUP_HOOK_FILE);
+      carve_pgroup_kill_recorded (record);
+    }
   if (reclaim && p->cgroup_path && !state_dir_exists (p))
     {
       cleanup_cgroup_layout carve_cgroup_layout_t layout = NULL;
@@ -235,9 +244,11 @@ drop_partition (carve_ledger_t l, struct carve_ledger_partition_s *p, bool recla
     }
   if (p->cpuset_dir && carve_cpuset_remove_dir (p->cpuset_dir, reclaim, &e) < 0)
     append_error (warnings, &e);
+  carve_fault_point ("compute:dropping");
   carve_ledger_remove (l, p);
   if (carve_ledger_commit (l, &e) < 0)
     append_error (warnings, &e);
+  carve_fault_point ("compute:dropped");
 }
 
 /* What the partitions left need, then every setting no one needs back to
@@ -431,6 +442,7 @@ prepare_node (carve_compute_plan_t plan, carve_ledger_t l, struct carve_ledger_p
       if (!env.v2 && carve_cpuset_v1_prepare (&env, l, p, &plan->cpuset_path, warnings, err) < 0)
         return carve_error_wrap (err, "%s", plan->cpus_source);
     }
+  carve_fault_point ("compute:cpuset");
   if (p->evict && !carve_cpumask_empty (&p->cpus))
     {
       struct carve_noise_env_s nenv
@@ -481,6 +493,7 @@ claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, con
       carve_ledger_remove (l, p);
       return -1;
     }
+  carve_fault_point ("compute:recorded");
   if (carve_memory_claim (l, plan->ask->node, &plan->ask->memory, p, err) < 0 || carve_ledger_commit (l, err) < 0
       || plan_resources (plan, p, spec, err) < 0 || prepare_node (plan, l, p, ret_warnings, err) < 0)
     {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/fault.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/cgroup.h"
@@ -321,6 +322,7 @@ carve_cpuset_v1_prepare (const struct carve_cpuset_env_s *env, carve_ledger_t l,
       carve_error_release (err);
     }
 
+  carve_fault_point ("compute:surrounded");
   shield_root_tasks (env, serviceos, warnings);
   /* Last: with the root balancing, its domain would span the owned CPUs
      whatever its children say.  */

@@ -22,7 +22,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/fault.h"
 #include "runtime/base/kfile.h"
+#include "runtime/base/procstat.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/affinity.h"
 #include "spec/emit.h"
@@ -33,68 +35,11 @@
    read, so a node upgraded under running compute containers keeps them.  */
 #define LEDGER_VERSION 2
 
-/* --- /proc/PID/stat ------------------------------------------------------- */
-
-int
-carve_procstat_read (const char *proc_root, pid_t pid, struct carve_procstat_s *ret)
-{
-  cleanup_free char *path = xasprintf ("%s/%d/stat", proc_root, (int)pid);
-  cleanup_free char *buf = NULL;
-  carve_error_t e = NULL;
-  char *open_paren, *close_paren, *p;
-  int field;
-
-  if (carve_read_file (path, &buf, NULL, &e) < 0)
-    {
-      errno = e->status ? e->status : ENOENT;
-      carve_error_release (&e);
-      return -1;
-    }
-  memset (ret, 0, sizeof (*ret));
-  /* The command name may hold spaces and parentheses: it ends at the last
-     ')'.  */
-  open_paren = strchr (buf, '(');
-  close_paren = strrchr (buf, ')');
-  if (open_paren == NULL || close_paren == NULL || close_paren < open_paren || close_paren[1] != ' ')
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  snprintf (ret->comm, sizeof (ret->comm), "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
-  p = close_paren + 2;
-  ret->state = *p;
-  /* p is at field 3 (state): 4 is the parent, 9 the flags, 22 the start
-     time.  */
-  for (field = 3; field < 22 && p; field++)
-    {
-      if (field == 4)
-        ret->ppid = (pid_t)strtol (p, NULL, 10);
-      else if (field == 9)
-        ret->flags = strtoul (p, NULL, 10);
-      p = strchr (p, ' ');
-      if (p)
-        p++;
-    }
-  if (p == NULL)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  ret->start_time = strtoull (p, NULL, 10);
-  return 0;
-}
-
 /* Start time of a live (not zombie) task, 0 when it is gone.  */
 static unsigned long long
 live_start_time (const char *proc_root, pid_t pid)
 {
-  struct carve_procstat_s st;
-
-  if (pid <= 0 || carve_procstat_read (proc_root, pid, &st) < 0)
-    return 0;
-  if (st.state == 'Z' || st.state == 'X' || st.state == 'x')
-    return 0;
-  return st.start_time;
+  return carve_procstat_start_time (proc_root, pid);
 }
 
 /* --- values ------------------------------------------------------------- */
@@ -950,6 +895,8 @@ carve_ledger_restore_unused (carve_ledger_t l, char ***warnings)
           if (pending[i] == NULL)
             continue;
           carve_error_release (&errs[i]);
+          if (i == n / 2)
+            carve_fault_point ("compute:restoring");
           if (restore_one (pending[i], &errs[i]) == 0)
             {
               carve_ledger_forget (l, pending[i]);

@@ -30,6 +30,7 @@
 #include "runtime/base/cleanup.h"
 #include "runtime/base/cpumask.h"
 #include "runtime/base/error.h"
+#include "runtime/base/procstat.h"
 
 /* Huge pages a partition took from one NUMA node's pool.  */
 struct carve_ledger_hugepages_s
@@ -200,16 +201,6 @@ int carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsig
    adds the creating process, which only the ledger needs.  */
 void carve_ledger_gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p, bool with_creator);
 
-/* /proc/PID/stat: the fields carve needs.  */
-struct carve_procstat_s
-{
-  char state;
-  pid_t ppid;
-  unsigned long flags; /* PF_* */
-  unsigned long long start_time;
-  char comm[64];
-};
-/* Reads PROC_ROOT/PID/stat; -1 (errno set) when the task is gone.  */
-int carve_procstat_read (const char *proc_root, pid_t pid, struct carve_procstat_s *ret);
+
 
 #endif

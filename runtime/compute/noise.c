@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/fault.h"
 #include "runtime/base/kfile.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/affinity.h"
@@ -278,6 +279,8 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
 
       if (value == NULL)
         continue;
+      if (i == changes.n / 2)
+        carve_fault_point ("compute:evicting");
       if (c->s->kind == CARVE_LEDGER_AFFINITY)
         {
           carve_cpumask_t m;

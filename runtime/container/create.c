@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "hooks/hooks.h"
 #include "init.h"
@@ -311,6 +312,7 @@ struct create_s
 
   /* claim */
   char *dir;    /* the state directory: the id is ours */
+  int dir_lock; /* its lock, held until state.json is saved */
   bool claimed; /* a partition in the node ledger */
   char *notify_dir, *notify_in_container;
   int fifo_fd;
@@ -347,6 +349,8 @@ create_release (struct create_s *c)
   carve_spec_resources_free (c->resources);
   free (c->mounts);
   free (c->dir);
+  if (c->dir_lock >= 0)
+    close (c->dir_lock);
   free (c->notify_dir);
   free (c->notify_in_container);
   if (c->fifo_fd >= 0)
@@ -650,8 +654,9 @@ claim (struct create_s *c, carve_error_t *err)
   if (host_notify && *host_notify == '\0')
     host_notify = NULL;
   /* From here on the id is ours: the rollback removes the directory.  */
-  if (carve_state_dir_create (c->ctx->root, c->opts->id, &c->dir, err) < 0)
+  if (carve_state_dir_create (c->ctx->root, c->opts->id, &c->dir, &c->dir_lock, err) < 0)
     return -1;
+  carve_fault_point ("create:claimed-id");
   if (host_notify && claim_notify (c, host_notify, err) < 0)
     return -1;
   c->env = build_env (c->spec, c->listen_fds, c->notify_in_container);
@@ -665,6 +670,7 @@ claim (struct create_s *c, carve_error_t *err)
       < 0)
     return -1;
   c->claimed = c->st->compute->partition;
+  carve_fault_point ("create:planned");
   for (i = 0; warnings && warnings[i]; i++)
     warnf (c->ctx, "%s", warnings[i]);
   if (prepare_seccomp (c, err) < 0)
@@ -775,6 +781,7 @@ spawn_init (struct create_s *c, carve_error_t *err)
   close (c->sync_fds[1]);
   c->sync_fds[1] = -1;
   c->st->pid = c->pid;
+  carve_fault_point ("create:cloned");
   return 0;
 }
 
@@ -819,12 +826,14 @@ place_init (struct create_s *c, carve_error_t *err)
      remove in this state, as it would for any stopped container.  */
   if (carve_state_save (c->dir, c->st, err) < 0)
     return -1;
+  carve_fault_point ("create:cgroup");
   if ((c->resources && carve_cgroup_apply_resources (c->cg, c->resources, err) < 0)
       || carve_cgroup_set_memory_min (c->cg, plan->memory_min, err) < 0
       || carve_compute_apply (plan, c->cg, &warnings, err) < 0)
     return -1;
   for (i = 0; warnings && warnings[i]; i++)
     warnf (c->ctx, "%s", warnings[i]);
+  carve_fault_point ("create:applied");
   return 0;
 }
 
@@ -860,12 +869,16 @@ serve_init (struct create_s *c, carve_error_t *err)
           if (spec->hooks && (spec->hooks->prestart_len > 0 || spec->hooks->create_runtime_len > 0))
             {
               cleanup_free char *state = carve_container_hook_state (c->st, "creating");
-              if (carve_hooks_run (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state, err) < 0
-                  || carve_hooks_run (spec->hooks->create_runtime, spec->hooks->create_runtime_len, "createRuntime",
-                                      state, err)
+              cleanup_free char *record = carve_path_join (c->dir, CARVE_STATE_HOOK_RECORD);
+              if (carve_hooks_run_recorded (spec->hooks->prestart, spec->hooks->prestart_len, "prestart", state,
+                                            record, err)
+                      < 0
+                  || carve_hooks_run_recorded (spec->hooks->create_runtime, spec->hooks->create_runtime_len,
+                                               "createRuntime", state, record, err)
                          < 0)
                 return -1;
             }
+          carve_fault_point ("create:hooks");
           if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
             return carve_make_error (err, errno, "resume the container's init");
           break;
@@ -902,10 +915,12 @@ commit (struct create_s *c, struct carve_spawned_s *ret, carve_error_t *err)
 {
   cleanup_free char *saved = carve_path_join (c->dir, "config.json");
 
+  carve_fault_point ("create:ready");
   if (carve_write_file_atomic (saved, c->config_buf, c->config_len, 0600, err) < 0
       || carve_state_save (c->dir, c->st, err) < 0
       || (c->opts->pid_file && carve_container_write_pid_file (c->opts->pid_file, c->pid, err) < 0))
     return -1;
+  carve_fault_point ("create:committed");
   ret->dir = steal_pointer (&c->dir);
   ret->state = steal_pointer (&c->st);
   ret->spec = steal_pointer (&c->spec);
@@ -924,6 +939,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
   struct create_s c = { .ctx = ctx,
                         .opts = opts,
                         .foreground = foreground,
+                        .dir_lock = -1,
                         .fifo_fd = -1,
                         .sync_fds = { -1, -1 },
                         .console_dirfd = -1,

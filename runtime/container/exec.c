@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "fault.h"
 #include "internal.h"
 #include "runtime/compute/compute.h"
 #include "runtime/linux/caps.h"
@@ -504,6 +505,7 @@ exec_clone (struct exec_s *e, carve_error_t *err)
     }
   close (e->sync_fds[1]);
   e->sync_fds[1] = -1;
+  carve_fault_point ("exec:cloned");
   return 0;
 }
 
@@ -522,6 +524,7 @@ exec_drive (struct exec_s *e, carve_error_t *err)
     return -1;
   if (e->cg && carve_cgroup_enter (e->cg, e->pid, e->o->cgroup, err) < 0)
     return -1;
+  carve_fault_point ("exec:entered");
   if (carve_sync_send (e->sync_fds[0], CARVE_SYNC_GO, NULL, -1) < 0)
     return carve_make_error (err, errno, "start the exec'd process");
   for (;;)

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fault.h"
 #include "fsutil.h"
+#include "pgroup.h"
 #include "hooks/hooks.h"
 #include "internal.h"
 #include "runtime/compute/compute.h"
@@ -236,6 +238,7 @@ carve_container_start_loaded (const struct carve_context_s *ctx, const char *dir
 
   if (open_exec_fifo (dir, st, &fifo_fd, err) < 0)
     return -1;
+  carve_fault_point ("start:opened-fifo");
   if (read_start_result (fifo_fd, st->id, err) < 0)
     return -1;
 
@@ -458,8 +461,14 @@ carve_container_destroy (const struct carve_context_s *ctx, const char *dir, con
   if (cg)
     {
       bool frozen = false;
+      /* A delete killed half-way may have removed the cgroup already:
+         what is gone is done, and the rest of the release goes on.  */
       if (carve_cgroup_kill_all (cg, SIGKILL, err) < 0)
-        return -1;
+        {
+          if ((*err)->status != ENOENT)
+            return -1;
+          carve_error_release (err);
+        }
       /* A frozen cgroup holds SIGKILL until it thaws.  */
       if (carve_cgroup_is_frozen (cg, &frozen, &ignored) == 0 && frozen)
         (void) carve_cgroup_freeze (cg, false, &ignored);
@@ -467,6 +476,12 @@ carve_container_destroy (const struct carve_context_s *ctx, const char *dir, con
     }
   if (carve_state_init_alive (st))
     (void) kill (st->pid, SIGKILL);
+  {
+    /* A hook of a create killed while it ran.  */
+    cleanup_free char *record = carve_path_join (dir, CARVE_STATE_HOOK_RECORD);
+    carve_pgroup_kill_recorded (record);
+  }
+  carve_fault_point ("delete:killed");
   if (wait_gone (st, cg) < 0)
     return carve_make_error (err, EBUSY, "container `%s`: processes survive SIGKILL", st->id);
 
@@ -485,9 +500,12 @@ carve_container_destroy (const struct carve_context_s *ctx, const char *dir, con
           ctx->warn (ctx->warn_data, warnings[i]);
     }
 
+  carve_fault_point ("delete:poststop");
   if (cg && carve_cgroup_destroy (cg, err) < 0)
     return -1;
+  carve_fault_point ("delete:cgroup");
   release_partition (ctx, st->id);
+  carve_fault_point ("delete:released");
   return carve_rm_rf (dir, err);
 }
 
@@ -510,7 +528,16 @@ carve_container_delete (const struct carve_context_s *ctx, const char *id, bool 
       if (stat (bare, &sb) == 0 && S_ISDIR (sb.st_mode) && !carve_path_exists (state_file))
         {
           carve_error_release (err);
+          if (!carve_state_dir_abandoned (bare))
+            return carve_make_error (err, 0, "container `%s` is being created", id);
           return carve_rm_rf (bare, err);
+        }
+      /* As runc: with --force, a container that is not there is deleted
+         already.  */
+      if (force && (*err)->status == 0 && stat (bare, &sb) < 0 && errno == ENOENT)
+        {
+          carve_error_release (err);
+          return 0;
         }
       return -1;
     }
@@ -568,6 +595,25 @@ format_table (struct carve_spec_container_state_s *const *v, size_t n)
   return out;
 }
 
+static bool
+state_file_exists (const char *root, const char *name)
+{
+  cleanup_free char *dir = carve_path_join (root, name);
+  cleanup_free char *file = carve_path_join (dir, "state.json");
+  return carve_path_exists (file);
+}
+
+static void
+reclaim_abandoned (const char *root, const char *name)
+{
+  cleanup_free char *dir = carve_path_join (root, name);
+  carve_error_t ignored = NULL;
+
+  if (carve_state_dir_abandoned (dir))
+    (void) carve_rm_rf (dir, &ignored);
+  carve_error_release (&ignored);
+}
+
 int
 carve_container_list (const struct carve_context_s *ctx, enum carve_list_format format, bool quiet,
                       char **ret_output, carve_error_t *err)
@@ -587,6 +633,13 @@ carve_container_list (const struct carve_context_s *ctx, enum carve_list_format 
     {
       if (de->d_name[0] == '.')
         continue;
+      /* What a create killed before it saved its state left (its id's
+         directory, or the one it was making): nobody else takes it back.  */
+      if (de->d_name[0] == '#' || !state_file_exists (ctx->root, de->d_name))
+        {
+          reclaim_abandoned (ctx->root, de->d_name);
+          continue;
+        }
       carve_strv_append (&ids, de->d_name);
       n++;
     }

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "fault.h"
 #include "internal.h"
 #include "spec/events.h"
 #include "spec/annotations.h"
@@ -60,8 +61,10 @@ carve_container_pause (const struct carve_context_s *ctx, const char *id, carve_
   status = carve_container_status_of (dir, st);
   if (strcmp (status, "running") != 0 && strcmp (status, "created") != 0)
     return carve_make_error (err, 0, "container `%s` is not running: it is %s", id, status);
+  carve_fault_point ("pause:freezing");
   if (carve_cgroup_freeze (cg, true, err) < 0)
     return carve_error_wrap (err, "pause container `%s`", id);
+  carve_fault_point ("pause:frozen");
   return 0;
 }
 
@@ -78,6 +81,7 @@ carve_container_resume (const struct carve_context_s *ctx, const char *id, carve
   status = carve_container_status_of (dir, st);
   if (strcmp (status, "paused") != 0)
     return carve_make_error (err, 0, "container `%s` is not paused: it is %s", id, status);
+  carve_fault_point ("resume:thawing");
   if (carve_cgroup_freeze (cg, false, err) < 0)
     return carve_error_wrap (err, "resume container `%s`", id);
   return 0;
@@ -660,6 +664,7 @@ carve_container_update (const struct carve_context_s *ctx, const char *id, const
   if (carve_cgroup_apply_resources (cg, delta, err) < 0)
     return carve_error_wrap (err, "update container `%s`", id);
 
+  carve_fault_point ("update:applied");
   carve_spec_resources_merge (current, delta);
   json = carve_spec_emit_resources (current);
   saved = carve_path_join (dir, "resources.json");

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "procstat.h"
 #include "xalloc.h"
 #include "runtime/compute/compute.h"
 #include "spec/json.h"
@@ -41,25 +43,70 @@ carve_state_dir (const char *root, const char *id)
   return carve_path_join (root, id);
 }
 
-int
-carve_state_dir_create (const char *root, const char *id, char **ret_dir, carve_error_t *err)
+bool
+carve_state_dir_abandoned (const char *dir)
 {
-  cleanup_free char *dir = NULL;
+  cleanup_free char *state = carve_path_join (dir, "state.json");
+  cleanup_close int fd = -1;
+
+  if (carve_path_exists (state))
+    return false;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return false;
+  /* The create that made it holds the lock until it saved its state: a
+     lock we can take is a create that is gone.  */
+  return flock (fd, LOCK_EX | LOCK_NB) == 0;
+}
+
+int
+carve_state_dir_create (const char *root, const char *id, char **ret_dir, int *ret_lock, carve_error_t *err)
+{
+  cleanup_free char *dir = NULL, *tmp = NULL;
+  cleanup_close int fd = -1;
+  int attempt;
 
   if (carve_state_validate_id (id, err) < 0)
     return -1;
   if (carve_mkdir_p (root, 0711, err) < 0)
     return carve_error_wrap (err, "state directory");
   dir = carve_state_dir (root, id);
-  /* mkdir is the atomic claim on the id: two concurrent creates of one id
-     cannot both succeed.  */
-  if (mkdir (dir, 0711) < 0)
+  /* Made under a name no id can have, locked, then renamed into place
+     without replacing anything (RENAME_NOREPLACE): the rename is the
+     atomic claim on the id, and from the first moment the id's directory
+     exists it is locked by its create, so that nobody takes it for one a
+     killed create left behind.  */
+  tmp = carve_path_join (root, "#creating-XXXXXX");
+  if (mkdtemp (tmp) == NULL)
+    return carve_make_error (err, errno, "mkdir `%s`", tmp);
+  fd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || flock (fd, LOCK_EX) < 0 || chmod (tmp, 0711) < 0)
     {
-      if (errno == EEXIST)
-        return carve_make_error (err, 0, "container `%s` already exists", id);
-      return carve_make_error (err, errno, "mkdir `%s`", dir);
+      int saved = errno;
+      (void) rmdir (tmp);
+      return carve_make_error (err, saved, "lock `%s`", tmp);
+    }
+  for (attempt = 0;; attempt++)
+    {
+      carve_error_t ignored = NULL;
+
+      if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
+        break;
+      if (errno != EEXIST || attempt > 0 || !carve_state_dir_abandoned (dir))
+        {
+          int saved = errno;
+          (void) rmdir (tmp);
+          if (saved == EEXIST)
+            return carve_make_error (err, 0, "container `%s` already exists", id);
+          return carve_make_error (err, saved, "rename `%s` to `%s`", tmp, dir);
+        }
+      /* Left by a create killed before it saved its state (nothing else
+         of it can exist: its init died with it): the id is free.  */
+      (void) carve_rm_rf (dir, &ignored);
+      carve_error_release (&ignored);
     }
   *ret_dir = steal_pointer (&dir);
+  *ret_lock = steal_fd (&fd);
   return 0;
 }
 
@@ -226,39 +273,7 @@ carve_state_free (struct carve_state_s *st)
 unsigned long long
 carve_state_pid_start_time (pid_t pid)
 {
-  cleanup_free char *path = NULL, *buf = NULL;
-  carve_error_t err = NULL;
-  unsigned long long start = 0;
-  char *p, state;
-  int field;
-
-  if (pid <= 0)
-    return 0;
-  path = xasprintf ("/proc/%d/stat", (int) pid);
-  if (carve_read_file (path, &buf, NULL, &err) < 0)
-    {
-      carve_error_release (&err);
-      return 0;
-    }
-  /* The command name may hold spaces and parentheses: fields start after
-     the last ')'.  */
-  p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return 0;
-  p += 2;
-  state = *p;
-  if (state == 'Z' || state == 'X' || state == 'x')
-    return 0;
-  /* p is at field 3 (state); the start time is field 22.  */
-  for (field = 3; field < 22 && p; field++)
-    {
-      p = strchr (p, ' ');
-      if (p)
-        p++;
-    }
-  if (p == NULL || sscanf (p, "%llu", &start) != 1)
-    return 0;
-  return start;
+  return carve_procstat_start_time ("/proc", pid);
 }
 
 bool

@@ -9,7 +9,13 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "pgroup.h"
 #include "spec/spec.h"
+
+/* In the state directory, while a hook of create runs: its process group
+   (runtime/base/pgroup.h), which delete and the reclaim of a killed create
+   end.  */
+#define CARVE_STATE_HOOK_RECORD CARVE_PGROUP_HOOK_FILE
 
 struct carve_state_s
 {
@@ -36,8 +42,15 @@ struct carve_state_s
 /* `^[A-Za-z0-9_+.-]+$`, not "." or "..", as runc.  */
 int carve_state_validate_id (const char *id, carve_error_t *err);
 
-/* Creates <root>/<id>; fails naming the id when it exists.  */
-int carve_state_dir_create (const char *root, const char *id, char **ret_dir, carve_error_t *err);
+/* Creates <root>/<id>, locked (flock) through *RET_LOCK until the caller
+   closes it, which it does once state.json is saved; fails naming the id
+   when it exists.  A directory a killed create left (no state.json, no
+   lock) is taken back first.  */
+int carve_state_dir_create (const char *root, const char *id, char **ret_dir, int *ret_lock, carve_error_t *err);
+
+/* True when DIR has no state.json and no create holds its lock: a create
+   killed before it saved its state left it, and it may be removed.  */
+bool carve_state_dir_abandoned (const char *dir);
 char *carve_state_dir (const char *root, const char *id);
 
 int carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t *err);

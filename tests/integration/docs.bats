@@ -16,3 +16,15 @@ load helpers
 	[ -n "$known" ]
 	[ "$known" = "$documented" ]
 }
+
+@test "carve(8) lists exactly the fault points the code has (CARVE_FAULT_POINT)" {
+	local src="${CARVE_SRCDIR:-$BATS_TEST_DIRNAME/../..}"
+	local in_code in_man
+	in_code=$(grep -rhoE 'carve_fault_point \("[a-z]+:[a-z-]+"' "$src/runtime" | sed 's/.*"\(.*\)"/\1/' | sort -u)
+	in_man=$(sed -n '/^\.B CARVE_FAULT_POINT/,/^\.\(TP\|SH\)/p' "$src/docs/carve.8" | grep -oE '\\fB[a-z]+:[a-z-]+\\fR' |
+		sed 's/\\fB\(.*\)\\fR/\1/; s/\\-/-/g' | sort -u)
+	echo "code: $in_code"
+	echo "man: $in_man"
+	[ -n "$in_code" ]
+	[ "$in_code" = "$in_man" ]
+}

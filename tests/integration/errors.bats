@@ -162,7 +162,6 @@ failing_hook() {
 	for verb in start state kill delete; do
 		expect_error "container \`nope-$ID\` does not exist" "$verb" "nope-$ID"
 	done
-	expect_error "container \`nope-$ID\` does not exist" delete --force "nope-$ID"
 	expect_error "container \`nope-$ID\` does not exist" kill --all "nope-$ID" KILL
 }
 

@@ -273,7 +273,12 @@ json_shape() {
 	wait_for_status "$ID" stopped
 	carve delete --force "$ID"
 	assert_no_leftovers "$ID"
+	# As runc 1.1: --force of one that is gone succeeds, quietly; without
+	# it, the id is named.
 	run carve delete --force "$ID"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run carve delete "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"container \`$ID\` does not exist"* ]]
 }
@@ -515,7 +520,14 @@ assert_no_process_of_bundle() {
 		expect_failure "container \`nosuch\` does not exist" $cmd nosuch
 	done
 	expect_failure "container \`nosuch\` does not exist" kill nosuch KILL
-	expect_failure "container \`nosuch\` does not exist" delete -f nosuch
+	# As runc: delete --force of a container that is not there is done
+	# already (Slurm and containerd's shim delete what may be gone).
+	require_runc
+	run runc_ delete -f nosuch
+	[ "$status" -eq 0 ]
+	run carve delete -f nosuch
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "invalid id" {
