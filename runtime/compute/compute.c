@@ -169,6 +169,18 @@ check_request (const struct carve_compute_request_s *req, const carve_spec_t spe
 
 /* --- shared by claim, release and reclaim ------------------------------------ */
 
+/* carve_ledger_open, and the word that the ledger was recovered from its
+   previous copy.  */
+static int
+open_ledger (const char *path, carve_ledger_t *ret, char ***warnings, carve_error_t *err)
+{
+  if (carve_ledger_open (path, ret, err) < 0)
+    return -1;
+  if ((*ret)->recovered && warnings)
+    carve_strv_append (warnings, (*ret)->recovered);
+  return 0;
+}
+
 /* The cpuset hierarchy of this node; false when it has none.  */
 static bool
 cpuset_env (carve_cgroup_layout_t layout, carve_topology_t topo, struct carve_cpuset_env_s *env)
@@ -469,7 +481,7 @@ claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, con
   free (plan->id);
   plan->id = xstrdup (id);
 
-  if (carve_ledger_open (plan->ledger, &l, err) < 0)
+  if (open_ledger (plan->ledger, &l, ret_warnings, err) < 0)
     return -1;
   /* Under the lock, whatever a killed carve left is given back first, so
      its CPUs count as free.  */
@@ -532,7 +544,7 @@ carve_compute_apply (carve_compute_plan_t plan, carve_cgroup_t cg, char ***ret_w
   (void)ret_warnings;
   if (!plan->partition)
     return 0;
-  if (carve_ledger_open (plan->ledger, &l, err) < 0)
+  if (open_ledger (plan->ledger, &l, ret_warnings, err) < 0)
     return -1;
   p = carve_ledger_find (l, plan->root, plan->id);
   if (p == NULL)
@@ -574,7 +586,7 @@ carve_compute_release (carve_node_config_t node, const char *root, const char *i
   /* No ledger: nothing was ever claimed on this node.  */
   if (!carve_path_exists (node->ledger))
     return 0;
-  if (carve_ledger_open (node->ledger, &l, err) < 0)
+  if (open_ledger (node->ledger, &l, ret_warnings, err) < 0)
     return -1;
   croot = canonical_root (root);
   p = carve_ledger_find (l, croot, id);
@@ -594,7 +606,7 @@ carve_compute_reclaim (carve_node_config_t node, char ***ret_warnings, carve_err
 
   if (!carve_path_exists (node->ledger))
     return 0;
-  if (carve_ledger_open (node->ledger, &l, err) < 0)
+  if (open_ledger (node->ledger, &l, ret_warnings, err) < 0)
     {
       /* A user who may not touch the node's ledger (rootless) owns nothing
          in it either: nothing to reclaim for them.  */
@@ -606,5 +618,8 @@ carve_compute_reclaim (carve_node_config_t node, char ***ret_warnings, carve_err
       return -1;
     }
   reclaim_locked (l, ret_warnings);
+  /* Written again from its previous copy, so the warning is given once.  */
+  if (l->recovered && carve_ledger_commit (l, err) < 0)
+    return -1;
   return 0;
 }

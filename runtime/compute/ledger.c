@@ -122,6 +122,7 @@ carve_ledger_close (carve_ledger_t l)
   if (l->lock_fd >= 0)
     close (l->lock_fd);
   free (l->path);
+  free (l->recovered);
   free (l->boot_id);
   free (l);
 }
@@ -177,8 +178,7 @@ static const char *const derive_names[] = { "fixed", "minus_owned", "minus_evict
 static int
 corrupt (carve_error_t *err, const char *path, const char *what)
 {
-  return carve_make_error (err, EINVAL, "ledger `%s` is corrupt: %s (remove it only when no container of carve exists)",
-                           path, what);
+  return carve_make_error (err, EINVAL, "ledger `%s` is corrupt: %s", path, what);
 }
 
 static yajl_val
@@ -429,6 +429,35 @@ load (carve_ledger_t l, const char *buf, carve_error_t *err)
   return 0;
 }
 
+/* The ledger is the only record of what to restore on this node: a
+   corrupt one (a disk error, a hand edit) falls back to the copy before
+   the last commit, which may lack that commit's change but nothing older;
+   the next commit writes a good ledger again.  When both are unreadable,
+   nothing that needs the ledger goes on (delete keeps the container), and
+   the error says so instead of inviting anyone to remove it.  */
+static int
+load_previous (carve_ledger_t l, carve_error_t *err)
+{
+  cleanup_free char *prev = xasprintf ("%s.prev", l->path), *buf = NULL;
+  carve_error_t e = NULL;
+
+  drop_all (l);
+  if (carve_read_file (prev, &buf, NULL, &e) < 0 || load (l, buf, &e) < 0)
+    {
+      cleanup_free char *first = xstrdup ((*err)->msg);
+      drop_all (l);
+      carve_error_release (&e);
+      carve_error_release (err);
+      return carve_make_error (err, EINVAL,
+                               "%s, and so is its previous copy `%s`: carve gives back no partition it cannot "
+                               "account for; repair the ledger (carve(8), NODE LEDGER)",
+                               first, prev);
+    }
+  l->recovered = xasprintf ("%s; carve goes on from its previous copy `%s`", (*err)->msg, prev);
+  carve_error_release (err);
+  return 0;
+}
+
 int
 carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err)
 {
@@ -465,7 +494,7 @@ carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err)
         }
       carve_error_release (&e);
     }
-  else if (load (l, buf, err) < 0)
+  else if (load (l, buf, err) < 0 && load_previous (l, err) < 0)
     return -1;
   *ret = steal_pointer (&l);
   return 0;
@@ -531,6 +560,24 @@ gen_setting (yajl_gen g, const struct carve_ledger_setting_s *s)
   yajl_gen_map_close (g);
 }
 
+/* LEDGER.prev becomes what LEDGER is now, atomically (a hard link renamed
+   into place), before LEDGER is replaced: at every moment both are
+   complete files.  A ledger that is not readable is not kept.  */
+static void
+keep_previous (carve_ledger_t l)
+{
+  cleanup_free char *prev = xasprintf ("%s.prev", l->path);
+  cleanup_free char *tmp = xasprintf ("%s.prev.tmp", l->path);
+
+  if (l->recovered)
+    return;
+  (void)unlink (tmp);
+  if (link (l->path, tmp) < 0)
+    return;
+  if (rename (tmp, prev) < 0)
+    (void)unlink (tmp);
+}
+
 int
 carve_ledger_commit (carve_ledger_t l, carve_error_t *err)
 {
@@ -561,8 +608,11 @@ carve_ledger_commit (carve_ledger_t l, carve_error_t *err)
   yajl_gen_map_close (g);
   if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
     return carve_make_error (err, EINVAL, "ledger `%s`: cannot encode it", l->path);
+  keep_previous (l);
   if (carve_write_file_atomic (l->path, (const char *)buf, len, 0600, err) < 0)
     return carve_error_wrap (err, "ledger");
+  free (l->recovered);
+  l->recovered = NULL;
   return 0;
 }
 
@@ -810,7 +860,8 @@ has_subdirs (const char *dir)
 
 /* Moves DIR's tasks to its parent and removes it.  Sub-cgroups that others
    made in it meanwhile (a tool running in carve.serviceos places its
-   cgroups there) keep it: it is left to them, never removed under them.  */
+   cgroups there) keep it: it is left to them, never removed under them,
+   and the restore says so.  */
 static int
 remove_cgroup_dir (const char *dir, carve_error_t *err)
 {
@@ -825,7 +876,10 @@ remove_cgroup_dir (const char *dir, carve_error_t *err)
       if (rmdir (dir) == 0 || errno == ENOENT)
         return 0;
       if (errno == EBUSY && has_subdirs (dir))
-        return 0;
+        return carve_make_error (err, EBUSY,
+                                 "cgroup `%s` stays: it holds cgroups another tool made in it, which carve leaves as "
+                                 "they are",
+                                 dir);
       if (errno != EBUSY || attempt == 5)
         return carve_make_error (err, errno, "rmdir `%s`", dir);
       (void)nanosleep (&ts, NULL);

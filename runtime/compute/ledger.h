@@ -106,6 +106,9 @@ struct carve_ledger_setting_s
 struct carve_ledger_s
 {
   char *path;
+  /* Set when PATH was corrupt and its previous copy (PATH.prev) was
+     loaded instead: the warning to give, until the next commit.  */
+  char *recovered;
   int lock_fd;
   char *boot_id; /* /proc/sys/kernel/random/boot_id when written */
   struct carve_ledger_partition_s **partitions;
@@ -121,7 +124,9 @@ typedef struct carve_ledger_s *carve_ledger_t;
 /* Takes the lock (creating PATH's directory and PATH.lock, mode 0600) and
    loads PATH; a missing file is an empty ledger; one written before the
    last reboot (another boot_id) is dropped, settings included, since the
-   kernel reset them.  A corrupt one is an error naming the file.  */
+   kernel reset them.  A corrupt one falls back to PATH.prev, the copy
+   before the last commit (every commit keeps it), and says so in
+   ->recovered; when that is corrupt too, an error naming both.  */
 int carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err);
 /* Writes the ledger atomically; it stays open and locked.  */
 int carve_ledger_commit (carve_ledger_t l, carve_error_t *err);

@@ -409,21 +409,34 @@ warn_lines (const struct carve_context_s *ctx, char **lines)
 
 /* Gives the container's partition back to the node.  Its processes and
    cgroup are gone by now, so the cpusets it shrank can grow again.  A
-   failure here does not keep the container: the ledger entry, without a
-   state directory, is reclaimed by the next carve command.  */
-static void
-release_partition (const struct carve_context_s *ctx, const char *id)
+   restore the kernel refuses is a warning; a ledger carve cannot read
+   (nor its previous copy) fails the delete and keeps the container, whose
+   state says what it holds, rather than lose the only record of what to
+   give back.  */
+static int
+release_partition (const struct carve_context_s *ctx, const struct carve_state_s *st, carve_error_t *err)
 {
   cleanup_node_config carve_node_config_t node = NULL;
   cleanup_strv char **warnings = NULL;
-  carve_error_t e = NULL;
+  int r;
 
-  if (carve_node_config_load (&node, &e) == 0)
-    (void) carve_compute_release (node, ctx->root, id, &warnings, &e);
+  /* A container whose plan claimed nothing has nothing in the ledger.  */
+  if (st->compute && !st->compute->partition)
+    return 0;
+  if (carve_node_config_load (&node, err) < 0)
+    return carve_error_wrap (err, "container `%s`: give its partition back", st->id);
+  r = carve_compute_release (node, ctx->root, st->id, &warnings, err);
   warn_lines (ctx, warnings);
-  if (e && ctx->warn)
-    ctx->warn (ctx->warn_data, e->msg);
-  carve_error_release (&e);
+  if (r < 0 && st->compute)
+    return carve_error_wrap (err, "container `%s` is kept: its partition cannot be given back", st->id);
+  if (r < 0)
+    {
+      /* A container from before carve kept its plan may have held none.  */
+      if (ctx->warn)
+        ctx->warn (ctx->warn_data, (*err)->msg);
+      carve_error_release (err);
+    }
+  return 0;
 }
 
 int
@@ -504,7 +517,8 @@ carve_container_destroy (const struct carve_context_s *ctx, const char *dir, con
   if (cg && carve_cgroup_destroy (cg, err) < 0)
     return -1;
   carve_fault_point ("delete:cgroup");
-  release_partition (ctx, st->id);
+  if (release_partition (ctx, st, err) < 0)
+    return -1;
   carve_fault_point ("delete:released");
   return carve_rm_rf (dir, err);
 }

@@ -181,3 +181,36 @@ compute_create_steps="compute:recorded compute:cpuset compute:surrounded compute
 	carve delete -f "$ID"
 	[ ! -e "$TEST_ROOT/$ID" ]
 }
+
+@test "faults: a corrupt ledger: its previous copy carries on; with both gone delete keeps the container" {
+	compute_annotations
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve start "$ID"
+	cp "$LEDGER" "$BATS_TEST_TMPDIR/good"
+	cp "$LEDGER.prev" "$BATS_TEST_TMPDIR/good.prev"
+	# A torn or hand-edited ledger: the copy before the last commit is used,
+	# and said so once.
+	echo '{"version": 2, "boot' >"$LEDGER"
+	run carve list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ledger \`$LEDGER\` is corrupt"*"previous copy \`$LEDGER.prev\`"* ]]
+	[ "$(ledger_partitions)" = 1 ]
+	run carve list
+	[[ "$output" != *corrupt* ]]
+	# Both unreadable: delete refuses, keeps the state, says why, and does
+	# not invite anyone to remove the ledger.
+	echo garbage >"$LEDGER"
+	echo garbage >"$LEDGER.prev"
+	run carve delete -f "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container \`$ID\` is kept: its partition cannot be given back"*"and so is its previous copy"* ]]
+	[[ "$output" != *"remove it"* ]]
+	[ -d "$TEST_ROOT/$ID" ]
+	# Repaired, the same delete finishes.
+	cp "$BATS_TEST_TMPDIR/good" "$LEDGER"
+	run carve delete -f "$ID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers "$ID"
+	assert_node_restored
+}
