@@ -384,7 +384,7 @@ carve_cpuset_v1_refresh (const struct carve_cpuset_env_s *env, carve_ledger_t l,
 {
   cleanup_free char *compute = carve_path_join (env->mount, CARVE_CPUSET_COMPUTE);
   cleanup_free char *serviceos = carve_path_join (env->mount, CARVE_CPUSET_SERVICEOS);
-  cleanup_free char *owned_list = NULL, *rest_list = NULL, *sos_before = NULL;
+  cleanup_free char *owned_list = NULL, *rest_list = NULL;
   struct before_s *before = NULL;
   size_t n_before = 0, i;
   carve_cpumask_t owned, rest;
@@ -450,15 +450,13 @@ carve_cpuset_v1_refresh (const struct carve_cpuset_env_s *env, carve_ledger_t l,
     }
   if (carve_path_exists (serviceos))
     {
-      sos_before = read_trimmed (serviceos, "cpuset.cpus", &e);
-      carve_error_release (&e);
+      /* What others made inside carve.serviceos keeps its CPUs: carve
+         shrank nothing there, so it widens nothing there.  */
       if (write_in (serviceos, "cpuset.cpus", rest_list, &e) < 0)
         {
           carve_strv_append (warnings, e->msg);
           carve_error_release (&e);
         }
-      else if (sos_before)
-        follow_parent (l, serviceos, sos_before, rest_list, 0, warnings);
     }
   (void)carve_ledger_enforce (l, &env->online, env->nr_cpus, CARVE_LEDGER_ALL, false, warnings, NULL);
 

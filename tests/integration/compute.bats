@@ -119,6 +119,34 @@ teardown() {
 	assert_node_restored
 }
 
+@test "a cpuset another tool nests in carve.serviceos keeps its CPUs and its task; carve says it stays" {
+	annotate "{\"carve.cpus\": \"$LAST\"}"
+	carve_create --bundle "$BUNDLE" "$ID"
+	local nested="$CPUSET/carve.serviceos/carve-test-nested-$$"
+	mkdir "$nested"
+	cat "$CPUSET/cpuset.mems" >"$nested/cpuset.mems"
+	echo "$FIRST" >"$nested/cpuset.cpus"
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	FOREIGN_PID=$!
+	echo "$FOREIGN_PID" >"$nested/tasks"
+	run carve --debug delete -f "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Not widened: carve shrank nothing there.
+	[ "$(cat "$nested/cpuset.cpus")" = "$FIRST" ]
+	grep -qx "$FOREIGN_PID" "$nested/tasks"
+	[ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$FOREIGN_PID/status)" = "$FIRST" ]
+	# carve.serviceos stays for it, with every CPU again, and carve says so.
+	[ "$(cat "$CPUSET/carve.serviceos/cpuset.cpus")" = "$ONLINE" ]
+	[[ "$output" == *"carve.serviceos\` stays: it holds cgroups another tool made in it"* ]]
+	[ "$(ledger_partitions)" = 0 ]
+	kill -9 "$FOREIGN_PID"
+	wait "$FOREIGN_PID" 2>/dev/null || true
+	FOREIGN_PID=
+	rmdir "$nested"
+	rmdir "$CPUSET/carve.serviceos"
+}
+
 @test "a CPU owned through one --root is refused through another, naming its owner" {
 	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
