@@ -827,6 +827,8 @@ place_init (struct create_s *c, carve_error_t *err)
   if (carve_state_save (c->dir, c->st, err) < 0)
     return -1;
   carve_fault_point ("create:cgroup");
+  if (carve_cgroup_ignored_resources (layout, c->resources))
+    warnf (c->ctx, "%s", carve_cgroup_ignored_resources (layout, c->resources));
   if ((c->resources && carve_cgroup_apply_resources (c->cg, c->resources, err) < 0)
       || carve_cgroup_set_memory_min (c->cg, plan->memory_min, err) < 0
       || carve_compute_apply (plan, c->cg, &warnings, err) < 0)

@@ -863,6 +863,15 @@ apply_unified (carve_cgroup_t cg, const struct carve_spec_map_s *m, carve_error_
   return 0;
 }
 
+const char *
+carve_cgroup_ignored_resources (carve_cgroup_layout_t layout, const struct carve_spec_linux_resources_s *res)
+{
+  if (res && res->network && (res->network->has_class_id || res->network->priorities_len > 0)
+      && layout->mode == CARVE_CGROUP_MODE_V2)
+    return "linux.resources.network ignored: cgroup v2 has no net_cls or net_prio controller (as runc)";
+  return NULL;
+}
+
 #define APPLY(ctrl, field, member) apply_one (cg, ctrl, field, offsetof (struct carve_cgroup_ops_s, member), res, err)
 
 int
@@ -898,9 +907,12 @@ carve_cgroup_apply_resources (carve_cgroup_t cg, const struct carve_spec_linux_r
     r = APPLY ("blkio", "blockIO", set_blkio);
   if (r == 0 && res->hugepage_limits_len > 0)
     r = APPLY ("hugetlb", "hugepageLimits", set_hugetlb);
-  if (r == 0 && res->network && res->network->has_class_id)
+  /* cgroup v2 has no net_cls or net_prio: runc's fs2 leaves
+     linux.resources.network aside there, and so does carve (see
+     carve_cgroup_ignored_resources).  */
+  if (r == 0 && res->network && res->network->has_class_id && cg->layout->mode != CARVE_CGROUP_MODE_V2)
     r = APPLY ("net_cls", "network.classID", set_net_cls);
-  if (r == 0 && res->network && res->network->priorities_len > 0)
+  if (r == 0 && res->network && res->network->priorities_len > 0 && cg->layout->mode != CARVE_CGROUP_MODE_V2)
     r = APPLY ("net_prio", "network.priorities", set_net_prio);
   if (r == 0 && res->rdma_len > 0)
     r = APPLY ("rdma", "rdma", set_rdma);

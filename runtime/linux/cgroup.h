@@ -142,6 +142,12 @@ const char *carve_cgroup_dir (carve_cgroup_t cg, const char *controller);
    controllers' hierarchies).  */
 int carve_cgroup_enter (carve_cgroup_t cg, pid_t pid, const char *sub_cgroup, carve_error_t *err);
 
+/* What of RES this layout has no file for and apply leaves aside (on cgroup
+   v2, linux.resources.network, as runc's fs2 driver), as one line for the
+   caller's warnings; NULL when nothing is left aside.  */
+const char *carve_cgroup_ignored_resources (carve_cgroup_layout_t layout,
+                                            const struct carve_spec_linux_resources_s *res);
+
 /* Writes every resource present in RES (absent ones are left alone, so this
    serves `update` too).  An error names the JSON field or the file and the
    value the kernel refused.  */

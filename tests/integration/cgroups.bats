@@ -238,11 +238,23 @@ block_device() {
 
 @test "network: without a net_cls hierarchy a classID fails create with a clear error and leaves nothing" {
 	[ -z "$(cgroup_mount net_cls)" ] || skip "this node has a net_cls hierarchy"
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || skip "pure cgroup v2: the next test"
 	update_config '.linux.resources.network = {"classID": 1048577}'
 	run carve create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"linux.resources.network.classID: the net_cls controller is not available on this node"* ]]
 	[ "$(wc -l <<<"$output")" -eq 1 ]
+	assert_no_leftovers "$ID"
+}
+
+@test "network: on pure cgroup v2 classID and priorities are left aside with a warning, as runc" {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "not pure cgroup v2 (net_cls and net_prio may exist here)"
+	update_config '.linux.resources.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 3}]}'
+	run carve create --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"linux.resources.network ignored: cgroup v2 has no net_cls or net_prio controller"* ]]
+	carve delete -f "$ID"
 	assert_no_leftovers "$ID"
 }
 

@@ -422,14 +422,18 @@ failing_hook() {
 	# An absolute symlink is resolved inside the rootfs (environment.bats);
 	# one through a /proc magic link would reach the host's tree: refused.
 	ln -s /proc/self/root/tmp "$BUNDLE/rootfs/magic"
-	update_config '.mounts += [{"destination": "/magic/x", "type": "tmpfs", "source": "tmpfs"}]'
+	# A name only this test uses: a /tmp/x another program left on the node
+	# must not fail it, and what it checks is that carve made nothing.
+	local target="carve-magic-$ID"
+	[ ! -e "/tmp/$target" ]
+	update_config ".mounts += [{\"destination\": \"/magic/$target\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"
 	local mode
 	for mode in permeable oci; do
-		expect_error "mounts[7] \`/magic/x\`: open \`/magic/x\` (a symlink on the way loops or is a /proc magic link, which could leave the rootfs): Too many levels of symbolic links" \
+		expect_error "mounts[7] \`/magic/$target\`: open \`/magic/$target\` (a symlink on the way loops or is a /proc magic link, which could leave the rootfs): Too many levels of symbolic links" \
 			--isolation "$mode" create -b "$BUNDLE" "$ID"
 		assert_nothing_left "$ID"
 	done
-	[ ! -e /tmp/x ]
+	[ ! -e "/tmp/$target" ]
 }
 
 @test "sysctl and hostname: a global key fails in both modes, a namespaced one without its namespace in oci mode" {

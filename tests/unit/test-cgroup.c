@@ -783,6 +783,7 @@ test_apply_v1 (void)
   EXPECT_FILE ("hugetlb", "hugetlb.2MB.limit_in_bytes", "4194304");
   EXPECT_FILE ("net_cls", "net_cls.classid", "1048577");
   EXPECT_FILE ("net_prio", "net_prio.ifpriomap", "eth0 5");
+  EXPECT (carve_cgroup_ignored_resources (l, &f.res) == NULL);
   EXPECT_FILE ("rdma", "rdma.max", "mlx5_0 hca_handle=3 hca_object=10000");
   /* deny "a" first, then the rules in order: the files keep the last.  */
   EXPECT_FILE ("devices", "devices.deny", "a");
@@ -892,17 +893,24 @@ test_apply_v2 (void)
     goto out;
   EXPECT_FILE ("cpu", "cpu.max", "max");
 
-  /* Realtime and net_cls do not exist on v2: clear errors.  */
+  /* Realtime does not exist on v2: a clear error.  */
   cpu2 = (struct carve_spec_cpu_s){ .has_realtime_runtime = true, .realtime_runtime = 1000 };
   EXPECT (carve_cgroup_apply_resources (cg, &upd, &err) < 0);
   EXPECT_CONTAINS (err->msg, "no realtime");
   carve_error_release (&err);
+  /* Neither do net_cls and net_prio: as runc's fs2, the network section is
+     left aside, and the caller is given the line to warn with.  */
   memset (&upd, 0, sizeof (upd));
+  EXPECT (carve_cgroup_ignored_resources (l, &upd) == NULL);
   upd.network = &f.net;
   f.net = (struct carve_spec_network_s){ .has_class_id = true, .class_id = 1 };
-  EXPECT (carve_cgroup_apply_resources (cg, &upd, &err) < 0);
-  EXPECT_CONTAINS (err->msg, "linux.resources.network.classID: the net_cls controller is not available");
-  carve_error_release (&err);
+  EXPECT (carve_cgroup_apply_resources (cg, &upd, &err) == 0);
+  EXPECT (carve_cgroup_ignored_resources (l, &upd) != NULL);
+  EXPECT_CONTAINS (carve_cgroup_ignored_resources (l, &upd), "linux.resources.network ignored");
+  {
+    cleanup_free char *cls = xasprintf ("%s/sys/fs/cgroup/ctr/net_cls.classid", root);
+    EXPECT (access (cls, F_OK) < 0);
+  }
 
   /* A value refused is reported with the file and the value: a directory
      where the file should be makes the kernel's refusal here.  */
