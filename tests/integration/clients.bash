@@ -88,6 +88,7 @@ clients_setup_file() {
 	EOF
 	chmod +x "$CLIENT_CARVE"
 	: >"$CLIENT_DIR/pids"
+	[ -d /run/containerd ] && touch "$CLIENT_DIR/had-run-containerd"
 	: >"$CLIENT_DIR/cgroups.before"
 	local h
 	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
@@ -132,7 +133,7 @@ clients_stop_daemons() {
 			echo "$name ($pid) did not stop on SIGTERM: killed" >&2
 			kill -KILL "$pid" 2>/dev/null
 		fi
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || :
 	done
 	: >"$CLIENT_DIR/pids"
 }
@@ -158,6 +159,9 @@ clients_teardown_file() {
 			find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 		done
 	done
+	# containerd's shims put their sockets below /run/containerd/s and ctr
+	# its FIFOs below /run/containerd/fifo, whatever containerd's state.
+	[ -e "$CLIENT_DIR/had-run-containerd" ] || rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
 	# Whatever a client mounted below the private directory.
 	local m
 	for m in $(awk -v d="$CLIENT_DIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
