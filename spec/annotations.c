@@ -319,6 +319,47 @@ resolve_memory (struct carve_compute_request_s *req, carve_error_t *err)
   return 0;
 }
 
+/* The CRI runtimes mark a pod's sandbox (its pause container) with these
+   annotations, and pass the pod's annotations to it as to every container
+   of the pod.  */
+static bool
+is_pod_sandbox (const struct carve_spec_map_s *m)
+{
+  static const char *const keys[] = { "io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType" };
+  size_t i, k;
+
+  for (i = 0; m && i < m->len; i++)
+    for (k = 0; k < sizeof (keys) / sizeof (keys[0]); k++)
+      if (strcmp (m->keys[i], keys[k]) == 0 && strcmp (m->values[i], "sandbox") == 0)
+        return true;
+  return false;
+}
+
+/* A pod's carve.* annotations are for its workload: the sandbox, which only
+   holds the pod's namespaces, keeps the isolation mode and asks for nothing
+   else (else it would own the CPUs the pod's container then asks for).  The
+   values were checked all the same, so a bad one fails the pod at once.  */
+static void
+drop_for_sandbox (struct carve_compute_request_s *req)
+{
+  size_t k;
+
+  req->sandbox = true;
+  req->cpus_kind = CARVE_CPUS_NONE;
+  req->cpus_count = 0;
+  req->exclusive = req->load_balance = req->evict = false;
+  req->has_memory = req->has_memory_nodes = false;
+  req->memory_bytes = req->memory_units = req->hugepage_size = 0;
+  req->sched = CARVE_SCHED_DEFAULT;
+  req->sched_priority = 0;
+  for (k = 0; k < CARVE_ANNOTATION_COUNT_; k++)
+    if (k != CARVE_ANNOTATION_ISOLATION)
+      {
+        free (req->values[k]);
+        req->values[k] = NULL;
+      }
+}
+
 int
 carve_compute_request_parse (const carve_spec_t spec, struct carve_compute_request_s *ret, carve_error_t *err)
 {
@@ -347,6 +388,8 @@ carve_compute_request_parse (const carve_spec_t spec, struct carve_compute_reque
       return -1;
   if (resolve_cpus (spec, ret, err) < 0 || resolve_memory (ret, err) < 0)
     return -1;
+  if (is_pod_sandbox (m))
+    drop_for_sandbox (ret);
   return 0;
 }
 

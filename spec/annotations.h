@@ -108,6 +108,11 @@ struct carve_compute_request_s
   /* The values as given (NULL when absent), for messages; carve.syscalls.*
      are only here (runtime/linux's seccomp reads their lists).  */
   char *values[CARVE_ANNOTATION_COUNT_];
+
+  /* A Kubernetes pod's sandbox (io.kubernetes.cri.container-type or
+     io.kubernetes.cri-o.ContainerType is "sandbox"): the pod's carve.*
+     annotations reach it too, and only carve.isolation applies to it.  */
+  bool sandbox;
 };
 
 /* Reads every carve.* key of SPEC's annotations into *RET (zeroed first;

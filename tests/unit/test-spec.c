@@ -1150,6 +1150,23 @@ test_annotations (void)
   EXPECT (!carve_compute_request_active (&r));
   EXPECT_STR (r.values[CARVE_ANNOTATION_SYSCALLS_DENY], "mkdir");
   carve_compute_request_release (&r);
+  /* A pod's sandbox gets the pod's annotations too (containerd and CRI-O
+     mark it): it keeps the isolation mode and asks for nothing else.  */
+  EXPECT (request_of ("\"io.kubernetes.cri.container-type\": \"sandbox\", \"carve.cpus\": \"1\", \"carve.memory\": "
+                      "\"16u\", \"carve.sched\": \"cooperative\", \"carve.syscalls.deny\": \"mkdir\", \"carve.isolation\": \"oci\"",
+                      &r, &err)
+          == 0);
+  EXPECT (r.sandbox && !carve_compute_request_active (&r) && r.isolation == CARVE_ISOLATION_OCI);
+  EXPECT (!r.exclusive && !r.evict && r.values[CARVE_ANNOTATION_SYSCALLS_DENY] == NULL);
+  EXPECT_STR (r.values[CARVE_ANNOTATION_ISOLATION], "oci");
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"io.kubernetes.cri-o.ContainerType\": \"sandbox\", \"carve.cpus.count\": \"1\"", &r, &err) == 0);
+  EXPECT (r.sandbox && r.cpus_kind == CARVE_CPUS_NONE);
+  carve_compute_request_release (&r);
+  /* The pod's containers themselves do ask.  */
+  EXPECT (request_of ("\"io.kubernetes.cri.container-type\": \"container\", \"carve.cpus\": \"1\"", &r, &err) == 0);
+  EXPECT (!r.sandbox && r.cpus_kind == CARVE_CPUS_LIST && carve_compute_request_active (&r));
+  carve_compute_request_release (&r);
 
 #define BAD_ANNOTATION(ann, want)                                                                                                  \
   do                                                                                                                   \
@@ -1169,6 +1186,9 @@ test_annotations (void)
   BAD_ANNOTATION ("\"carve.memory.nodes\": \"0\"", "annotations.carve.memory.nodes: `0` needs annotations.carve.memory");
   BAD_ANNOTATION ("\"carve.memory\": \"0u\"", "at least one unit");
   BAD_ANNOTATION ("\"carve.sched\": \"fifo:100\"", "priority 1-99");
+  /* A sandbox's values are still checked: a bad one fails the pod at once.  */
+  BAD_ANNOTATION ("\"io.kubernetes.cri.container-type\": \"sandbox\", \"carve.cpus\": \"x\"",
+                  "annotations.carve.cpus: `x` is not a CPU list");
 #undef BAD_ANNOTATION
   /* The table is the one list: every key once, each with its JSON path.  */
   {
