@@ -335,6 +335,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   cleanup_strv char **warnings = NULL;
   enum carve_sync_type type;
   pid_t runtime_pid = 0;
+  bool swept = false;
   char **env;
 
   fail_fd = cfg->sync_fd;
@@ -405,9 +406,20 @@ carve_init_run (const struct carve_init_config_s *cfg)
 
   /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it before the
      capabilities are dropped.  With it, load it last, so that as few
-     system calls as possible run under the filter (runc's order).  */
-  if (cfg->seccomp && !p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
-    init_fail (&err);
+     system calls as possible run under the filter (runc's order).
+     The descriptor sweep is carve's own work, not the user's program's: it
+     runs before any filter, so a profile that does not list close_range
+     (older Docker and Kubernetes defaults) cannot make it fail.  Every
+     descriptor opened after it (pty, console socket, exec fifo, hook pipes)
+     is O_CLOEXEC, so sweeping early leaks nothing into the program.  */
+  if (cfg->seccomp && !p->no_new_privileges)
+    {
+      if (carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
+        init_fail (&err);
+      swept = true;
+      if (load_seccomp (cfg, runtime_pid, &err) < 0)
+        init_fail (&err);
+    }
 
   if (setup_process (cfg, &exe, &warnings, &err) < 0)
     init_fail (&err);
@@ -427,7 +439,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
     }
 
   /* The fifo stays open, close-on-exec, to report a failed execve.  */
-  if (carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
+  if (!swept && carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
     init_fail (&err);
 
   if (cfg->seccomp && p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
