@@ -44,3 +44,60 @@ seccomp_allow_all_but() {
 	[ "$output" = "$from_runc" ]
 	[[ "$output" == *ok ]]
 }
+
+# Every hook kind saves the state it reads on stdin to $out/<kind>; the
+# startContainer hook (its path resolves in the container) through a bind
+# mount of $out at /hookout.
+hooks_saving_state() {
+	local out=$1
+	mkdir -p "$out"
+	printf '#!/bin/sh\ncat >"%s/$1"\n' "$out" >"$BATS_TEST_TMPDIR/save-state"
+	printf '#!/bin/sh\ncat >"/hookout/$1"\n' >"$BUNDLE/rootfs/bin/save-state"
+	chmod +x "$BATS_TEST_TMPDIR/save-state" "$BUNDLE/rootfs/bin/save-state"
+	local h="$BATS_TEST_TMPDIR/save-state"
+	jq --arg h "$h" --arg out "$out" '.process.args = ["true"]
+		| .mounts += [{destination: "/hookout", type: "bind", source: $out, options: ["rbind"]}]
+		| .hooks = {
+			prestart: [{path: $h, args: ["save-state", "prestart"]}],
+			createRuntime: [{path: $h, args: ["save-state", "createRuntime"]}],
+			createContainer: [{path: $h, args: ["save-state", "createContainer"]}],
+			startContainer: [{path: "/bin/save-state", args: ["save-state", "startContainer"]}],
+			poststart: [{path: $h, args: ["save-state", "poststart"]}],
+			poststop: [{path: $h, args: ["save-state", "poststop"]}]}' \
+		"$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+}
+
+@test "hooks read on stdin the status runc gives them (poststart: running, as runtime.md says)" {
+	require_runc
+	local kind
+	for rt in runc carve; do
+		hooks_saving_state "$BATS_TEST_TMPDIR/$rt"
+		if [ "$rt" = runc ]; then
+			runc_ create --bundle "$BUNDLE" "$ID-runc" </dev/null
+			runc_ start "$ID-runc"
+			sleep 0.3
+			runc_ delete "$ID-runc"
+		else
+			carve_create --bundle "$BUNDLE" "$ID"
+			carve start "$ID"
+			wait_for_status "$ID" stopped
+			carve delete "$ID"
+		fi
+	done
+	for kind in prestart createRuntime createContainer startContainer poststart poststop; do
+		local r c
+		r=$(jq -r '.status, .id, (.pid != null), .bundle' "$BATS_TEST_TMPDIR/runc/$kind" | tr '\n' ' ')
+		c=$(jq -r '.status, .id, (.pid != null), .bundle' "$BATS_TEST_TMPDIR/carve/$kind" | tr '\n' ' ')
+		echo "$kind: runc [$r] carve [$c]"
+		r=${r//$ID-runc/ID}
+		c=${c//$ID/ID}
+		if [ "$kind" = poststart ]; then
+			# runc 1.1 passes `created`; the user's program runs by then.
+			[ "$c" = "running ID true $BUNDLE " ]
+		else
+			[ "$c" = "$r" ]
+		fi
+	done
+	[ "$(jq -r .status "$BATS_TEST_TMPDIR/carve/prestart")" = creating ]
+}
