@@ -101,3 +101,57 @@ hooks_saving_state() {
 	done
 	[ "$(jq -r .status "$BATS_TEST_TMPDIR/carve/prestart")" = creating ]
 }
+
+# The config of issue 13, item 1: properties carve does not know, foreign
+# annotations, and a process that is copied into the rootfs after `create`.
+config_with_unknowns() {
+	update_config '.process.args = ["/opt/job"] | .future = {"x": 1} | .process.futureField = true
+		| .linux.futureLinux = {} | .annotations = {"org.example.tool": "1", "io.kubernetes.cri.container-type": "container"}'
+	mkdir -p "$BUNDLE/rootfs/opt"
+}
+
+@test "a process copied into the rootfs after create runs, with runc and with carve" {
+	require_runc
+	config_with_unknowns
+	printf '#!/bin/sh\necho old\n' >"$BUNDLE/rootfs/opt/job"
+	chmod +x "$BUNDLE/rootfs/opt/job"
+	local rt id
+	for rt in runc_ carve; do
+		id=$ID
+		[ "$rt" = runc_ ] && id=$ID-runc
+		# A new file, a new inode, at the path create saw.
+		"$rt" create --bundle "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 ||
+			{ cat "$BATS_TEST_TMPDIR/create.out"; false; }
+		rm "$BUNDLE/rootfs/opt/job"
+		printf '#!/bin/sh\necho copied after create\n' >"$BUNDLE/rootfs/opt/job.new"
+		chmod +x "$BUNDLE/rootfs/opt/job.new"
+		mv "$BUNDLE/rootfs/opt/job.new" "$BUNDLE/rootfs/opt/job"
+		run "$rt" start "$id"
+		[ "$status" -eq 0 ]
+		# The container's stdout is the one create was given.
+		local i
+		for i in $(seq 50); do
+			grep -q copied "$BATS_TEST_TMPDIR/create.out" && break
+			sleep 0.1
+		done
+		echo "$rt: $(cat "$BATS_TEST_TMPDIR/create.out")"
+		[ "$(cat "$BATS_TEST_TMPDIR/create.out")" = "copied after create" ]
+		"$rt" delete -f "$id"
+		printf '#!/bin/sh\necho old\n' >"$BUNDLE/rootfs/opt/job"
+		chmod +x "$BUNDLE/rootfs/opt/job"
+	done
+}
+
+@test "a process missing at create is refused at create by both, naming the path, nothing left behind" {
+	require_runc
+	config_with_unknowns
+	run runc_ create --bundle "$BUNDLE" "$ID-runc" </dev/null
+	echo "runc: $output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/opt/job"*"no such file or directory"* ]]
+	run carve create --bundle "$BUNDLE" "$ID" </dev/null
+	echo "carve: $output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "carve: exec \`/opt/job\`: No such file or directory" ]
+	assert_no_leftovers "$ID"
+}
