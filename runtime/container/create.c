@@ -94,6 +94,31 @@ struct ns_plan_s
   bool unshare_time;
 };
 
+/* The hook, if any, that configures a network namespace the runtime is
+   expected to create: Docker's bridge and user-defined networks hand the
+   container's pid to dockerd from a prestart hook (`libnetwork-setkey`),
+   which then moves a veth pair into /proc/PID/ns/net and sets addresses and
+   routes there.  Run for a permeable container, that is the host's
+   network.  */
+static const char *
+network_hook_needs_own_ns (const struct carve_spec_hooks_s *hooks)
+{
+  const struct
+  {
+    struct carve_spec_hook_s *const *v;
+    size_t n;
+  } kinds[] = { { hooks ? hooks->prestart : NULL, hooks ? hooks->prestart_len : 0 },
+                { hooks ? hooks->create_runtime : NULL, hooks ? hooks->create_runtime_len : 0 } };
+  size_t k, i, a;
+
+  for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    for (i = 0; i < kinds[k].n; i++)
+      for (a = 0; a < kinds[k].v[i]->args_len; a++)
+        if (strcmp (kinds[k].v[i]->args[a], "libnetwork-setkey") == 0)
+          return "libnetwork-setkey";
+  return NULL;
+}
+
 static int
 plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, struct ns_plan_s *plan, carve_error_t *err)
 {
@@ -108,11 +133,22 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
       const char *t = ns->type;
       bool is_mount = strcmp (t, "mount") == 0, is_user = strcmp (t, "user") == 0;
 
-      /* Permeable: the job's processes share the host's PID, network, IPC,
-         UTS, cgroup and time namespaces; only the mount namespace (to show
-         the image) and a requested user namespace are kept.  */
-      if (permeable && !is_mount && !is_user)
-        continue;
+      /* Permeable: carve creates no PID, network, IPC, UTS, cgroup or time
+         namespace, so the job's processes share the host's; only the mount
+         namespace (to show the image) and a requested user namespace are
+         made.  A namespace given by path was made by the client (a pod's,
+         `--network container:`) and is joined: the containers of one pod
+         share it as one job.  */
+      if (permeable && !is_mount && !is_user && ns->path == NULL)
+        {
+          if (strcmp (t, "network") == 0 && network_hook_needs_own_ns (spec->hooks))
+            return carve_make_error (err, 0,
+                                     "linux.namespaces: the network namespace has no path and hook `%s` sets up "
+                                     "its network through the container's pid: in permeable mode that is the "
+                                     "host's; run with `--network host`, `--network none`, or carve.isolation=oci",
+                                     network_hook_needs_own_ns (spec->hooks));
+          continue;
+        }
       if (is_mount)
         {
           plan->mount_ns = true;

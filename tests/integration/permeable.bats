@@ -10,6 +10,7 @@ HELPER_PIDS=()
 teardown() {
 	local p
 	teardown_common
+	teardown_netns
 	for p in "${HELPER_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
@@ -79,16 +80,13 @@ check_joined() {
 	carve_iso create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
 	pid=$(carve state "$CID" | jq .pid)
 	for kind in net ipc uts pid; do
-		if [ "$ISOLATION" = permeable ]; then
-			[ "$(ns_of "$pid" "$kind")" = "$(ns_of self "$kind")" ]
-		else
-			[ "$(ns_of "$pid" "$kind")" = "$(ns_of "$HELPER" "${kind/pid/pid_for_children}")" ]
-		fi
+		echo "$kind: container $(ns_of "$pid" "$kind"), given $(ns_of "$HELPER" "${kind/pid/pid_for_children}")"
+		[ "$(ns_of "$pid" "$kind")" = "$(ns_of "$HELPER" "${kind/pid/pid_for_children}")" ]
 	done
 	carve delete -f "$CID"
 }
 
-@test "namespaces with a path: oci joins them, permeable neither creates nor joins them" {
+@test "namespaces with a path were made by the client: both modes join them" {
 	# --kill-child: the forked sleep dies with unshare (teardown kills it).
 	unshare --net --ipc --uts --pid --fork --kill-child sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	HELPER=$!
@@ -246,4 +244,70 @@ mode_of() {
 {"isolation": 1}|isolation: expected a string
 {"frobnicate": true}|unknown node setting "frobnicate"
 EOF
+}
+
+# --- namespaces a client made: a pod's network ------------------------------
+
+# A network namespace of the test's own (never the machine's), with a dummy
+# interface the host does not have; teardown_netns deletes it.
+make_pod_netns() {
+	NETNS="carve-test-$$-$BATS_TEST_NUMBER"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link add "cv$BATS_TEST_NUMBER-pod" type dummy
+	ip -n "$NETNS" link set lo up
+}
+
+teardown_netns() {
+	[ -n "$NETNS" ] && ip netns delete "$NETNS" 2>/dev/null
+	return 0
+}
+
+@test "permeable: the containers of one pod join the network namespace the client made, and see its interfaces" {
+	command -v ip >/dev/null || skip "no ip(8) (apt-get install iproute2)"
+	make_pod_netns
+	update_config ".linux.namespaces = [{\"type\": \"mount\"}, {\"type\": \"pid\"},
+		{\"type\": \"network\", \"path\": \"/run/netns/$NETNS\"}]
+		| .process.args = [\"sh\", \"-c\", \"cat /proc/net/dev; sleep 1000\"]"
+	local a b pa pb
+	carve_create --bundle "$BUNDLE" "$ID-a"
+	carve_create --bundle "$BUNDLE" "$ID-b"
+	pa=$(carve state "$ID-a" | jq .pid)
+	pb=$(carve state "$ID-b" | jq .pid)
+	# One pod: both in the namespace that was given, the host's PID
+	# namespace still shared (permeable).
+	[ "$(ns_of "$pa" net)" = "$(readlink -f /run/netns/$NETNS | xargs stat -L -c 'net:[%i]')" ]
+	[ "$(ns_of "$pa" net)" = "$(ns_of "$pb" net)" ]
+	[ "$(ns_of "$pa" net)" != "$(ns_of self net)" ]
+	[ "$(ns_of "$pa" pid)" = "$(ns_of self pid)" ]
+	run -0 carve exec "$ID-a" cat /proc/net/dev
+	echo "$output"
+	[[ "$output" == *"cv$BATS_TEST_NUMBER-pod:"* ]]
+	# None of the host's interfaces but its loopback's name.
+	[ "$(grep -c ':' <<<"$output")" -eq 2 ]
+	carve delete -f "$ID-a"
+	carve delete -f "$ID-b"
+	teardown_netns
+}
+
+@test "permeable: Docker's bridge hook with a network namespace carve would not create is refused, nothing left behind" {
+	update_config '.linux.namespaces = [{"type": "mount"}, {"type": "network"}]
+		| .hooks.prestart = [{"path": "/proc/1/exe", "args": ["libnetwork-setkey", "-exec-root=/var/run/docker", "0123abcd", "4567ef"]}]'
+	carve_create --bundle "$BUNDLE" "$ID" || true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	[[ "$output" == *"linux.namespaces: the network namespace has no path and hook \`libnetwork-setkey\`"* ]]
+	[[ "$output" == *"\`--network host\`, \`--network none\`, or carve.isolation=oci"* ]]
+	assert_no_leftovers "$ID"
+	# The same config in oci mode: carve creates the namespace, the hook
+	# (here not Docker's, which would fail) is not the question.
+	update_config '.hooks.prestart = [{"path": "/bin/true", "args": ["libnetwork-setkey"]}]'
+	update_config '.annotations["carve.isolation"] = "oci"'
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve delete -f "$ID"
+	# Without the hook, permeable ignores the namespace as before.
+	update_config 'del(.hooks) | del(.annotations["carve.isolation"])'
+	carve_create --bundle "$BUNDLE" "$ID"
+	pid=$(carve state "$ID" | jq .pid)
+	[ "$(ns_of "$pid" net)" = "$(ns_of self net)" ]
 }
