@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "log.h"
 #include "runtime/linux/selfexe.h"
 
@@ -52,6 +53,25 @@ usage (FILE *f)
               "  --version, -v         print the version\n\ncommands:\n");
   for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     fprintf (f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (f, "  %-10s %s\n\n`carve COMMAND --help` or `carve help COMMAND`: its options.\n", "help",
+           "show the commands, or one command's options");
+}
+
+/* `carve help [COMMAND]`, as runc's.  */
+static int
+help_command (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (carve_cli_help_print (stdout, argv[1]) < 0)
+    {
+      carve_log (CARVE_LOG_ERROR, "help: unknown command `%s`", argv[1]);
+      return 1;
+    }
+  return 0;
 }
 
 static void
@@ -181,9 +201,15 @@ main (int argc, char **argv)
       usage (stderr);
       return 1;
     }
+  if (strcmp (argv[optind], "help") == 0)
+    return help_command (argc - optind, argv + optind);
   for (i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
+        /* -h and --help before the first operand, as runc: nothing else
+           runs.  */
+        if (carve_cli_help_wanted (commands[i].name, argc - optind, argv + optind))
+          return carve_cli_help_print (stdout, commands[i].name) < 0 ? 1 : 0;
         /* Commands that fork a process into a container run from a sealed
            copy of carve, never from the file on disk.  */
         if (strcmp (commands[i].name, "create") == 0 || strcmp (commands[i].name, "run") == 0
