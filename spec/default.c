@@ -115,7 +115,7 @@ gen_namespaces (yajl_gen g, bool rootless)
 }
 
 char *
-carve_spec_default_json (bool rootless)
+carve_spec_default_json (bool rootless, bool with_hostname)
 {
   yajl_gen g = carve_spec_gen_new ();
 
@@ -164,7 +164,8 @@ carve_spec_default_json (bool rootless)
   carve_spec_gen_key_bool (g, "readonly", true);
   (void)yajl_gen_map_close (g);
 
-  carve_spec_gen_key_str (g, "hostname", "carve");
+  if (with_hostname)
+    carve_spec_gen_key_str (g, "hostname", "carve");
   gen_mounts (g, rootless);
 
   carve_spec_gen_str (g, "linux");

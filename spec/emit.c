@@ -332,6 +332,18 @@ gen_state (yajl_gen g, const struct carve_spec_container_state_s *st)
       carve_spec_gen_map (g, st->annotations);
     }
   carve_spec_gen_key_str (g, "owner", st->owner);
+  if (st->warnings && st->warnings[0])
+    {
+      size_t i;
+
+      /* A key runc does not have: Go clients decode state into structs
+         and skip it.  */
+      carve_spec_gen_str (g, "carve.warnings");
+      (void)yajl_gen_array_open (g);
+      for (i = 0; st->warnings[i]; i++)
+        carve_spec_gen_str (g, st->warnings[i]);
+      (void)yajl_gen_array_close (g);
+    }
   (void)yajl_gen_map_close (g);
 }
 

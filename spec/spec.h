@@ -564,6 +564,9 @@ struct carve_spec_container_state_s
   char *owner;
   int pid;
   struct carve_spec_map_s *annotations;
+  /* carve's own: what create ignored (NULL or empty: the key is left out,
+     and the document is runc's).  */
+  char **warnings;
 };
 
 /* These return a malloc'd NUL-terminated string (OOM aborts).  They escape
@@ -585,8 +588,10 @@ char *carve_spec_emit_hook_state (const struct carve_spec_container_state_s *st)
 /* `features`: pretty-printed like runc's.  */
 char *carve_spec_emit_features (void);
 
-/* `spec [--rootless]`: runc's default config.json with ociVersion 1.3.0
-   and hostname "carve", pretty-printed like runc's.  */
-char *carve_spec_default_json (bool rootless);
+/* `spec [--rootless]`: runc's default config.json with ociVersion 1.3.0,
+   pretty-printed like runc's; with hostname "carve" when WITH_HOSTNAME
+   (a permeable container, sharing the host's UTS namespace, would ignore
+   it).  */
+char *carve_spec_default_json (bool rootless, bool with_hostname);
 
 #endif

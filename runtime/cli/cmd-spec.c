@@ -20,7 +20,6 @@ carve_cli_spec (struct carve_context_s *ctx, int argc, char **argv)
   bool rootless = false;
   int c;
 
-  (void) ctx;
   while ((c = getopt_long (argc, argv, "b:", opts, NULL)) != -1)
     {
       switch (c)
@@ -38,7 +37,7 @@ carve_cli_spec (struct carve_context_s *ctx, int argc, char **argv)
     }
   if (carve_cli_expect_args ("spec", argc, optind, 0, 0, "[--rootless] [--bundle DIR]") < 0)
     return 1;
-  if (carve_container_spec (bundle, rootless, &err) < 0)
+  if (carve_container_spec (ctx, bundle, rootless, &err) < 0)
     return carve_cli_fail (&err);
   return 0;
 }

@@ -1,6 +1,6 @@
 /* Where carve says things (log.h): errors on stderr and in --log, warnings
    in --log (runc's JSON lines for containerd and conmon) and on stderr
-   with --debug.  */
+   only with --debug.  */
 #include <config.h>
 #include "log.h"
 
@@ -139,11 +139,16 @@ carve_log (enum carve_log_level level, const char *fmt, ...)
 
   if (log_fd >= 0)
     write_log_line (level, msg);
-  /* Errors and warnings always reach stderr as one plain line; the log file
-     gets the structured copy.  Debug goes to stderr only without --log.  */
-  if (level >= CARVE_LOG_WARNING)
-    fprintf (stderr, "carve: %s%s\n", level == CARVE_LOG_WARNING ? "warning: " : "", msg);
-  else if (log_fd < 0)
+  /* An error reaches stderr as one plain line, the log file gets the
+     structured copy.  A warning does not touch stderr unless --debug: the
+     stderr of a container that starts as asked is the job's (Slurm puts it
+     in the job's error file); it is in --log, and create keeps it in the
+     state for `carve state`.  Debug goes to stderr only without --log.  */
+  if (level == CARVE_LOG_ERROR)
+    fprintf (stderr, "carve: %s\n", msg);
+  else if (level == CARVE_LOG_WARNING && log_debug)
+    fprintf (stderr, "carve: warning: %s\n", msg);
+  else if (level < CARVE_LOG_WARNING && log_fd < 0)
     fprintf (stderr, "carve: %s: %s\n", level_name (level), msg);
 }
 

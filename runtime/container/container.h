@@ -162,7 +162,10 @@ int carve_container_events (const struct carve_context_s *ctx, const char *id,
                             const struct carve_events_options_s *opts, carve_error_t *err);
 
 /* `carve spec`: writes config.json into BUNDLE (refuses to overwrite).  */
-int carve_container_spec (const char *bundle, bool rootless, carve_error_t *err);
+/* The default config.json in BUNDLE, without the settings the mode a
+   container of it gets by default (--isolation, else the node config's)
+   would ignore.  */
+int carve_container_spec (const struct carve_context_s *ctx, const char *bundle, bool rootless, carve_error_t *err);
 /* `carve features` JSON.  */
 int carve_container_features (char **ret_json, carve_error_t *err);
 

@@ -328,6 +328,11 @@ struct create_s
   const struct carve_context_s *ctx;
   const struct carve_create_options_s *opts;
   bool foreground;
+  /* c.ctx is this copy of the caller's context, whose warn callback keeps
+     every warning for the state before handing it on.  */
+  struct carve_context_s capture_ctx;
+  const struct carve_context_s *caller_ctx;
+  char **warnings;
 
   /* prepare */
   char *bundle, *config_path, *config_buf, *rootfs;
@@ -954,6 +959,8 @@ commit (struct create_s *c, struct carve_spawned_s *ret, carve_error_t *err)
   cleanup_free char *saved = carve_path_join (c->dir, "config.json");
 
   carve_fault_point ("create:ready");
+  carve_strv_free (c->st->warnings);
+  c->st->warnings = c->warnings ? carve_strv_dup (c->warnings) : NULL;
   if (carve_write_file_atomic (saved, c->config_buf, c->config_len, 0600, err) < 0
       || carve_state_save (c->dir, c->st, err) < 0
       || (c->opts->pid_file && carve_container_write_pid_file (c->opts->pid_file, c->pid, err) < 0))
@@ -968,6 +975,19 @@ commit (struct create_s *c, struct carve_spawned_s *ret, carve_error_t *err)
   c->claimed = false;
   carve_cgroup_free (steal_pointer (&c->cg));
   return 0;
+}
+
+/* A container that starts as asked prints nothing from carve (DESIGN.md,
+   "What carve says"): its warnings go to the caller's callback (--log,
+   --debug) and into the state, where `carve state` shows them.  */
+static void
+capture_warning (void *data, const char *msg)
+{
+  struct create_s *c = data;
+
+  carve_strv_append (&c->warnings, msg);
+  if (c->caller_ctx->warn)
+    c->caller_ctx->warn (c->caller_ctx->warn_data, msg);
 }
 
 int
@@ -985,12 +1005,18 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
                         .pty = -1 };
   int r = 0;
 
+  c.caller_ctx = ctx;
+  c.capture_ctx = *ctx;
+  c.capture_ctx.warn = capture_warning;
+  c.capture_ctx.warn_data = &c;
+  c.ctx = &c.capture_ctx;
   if (prepare (&c, err) < 0 || claim (&c, err) < 0 || spawn (&c, err) < 0 || commit (&c, ret, err) < 0)
     {
       rollback (&c);
       r = -1;
     }
   create_release (&c);
+  carve_strv_free (c.warnings);
   return r;
 }
 

@@ -306,6 +306,7 @@ fill_public_state (const char *dir, const struct carve_state_s *st, bool with_ow
   ret->created = st->created;
   ret->owner = with_owner ? owner_of (dir) : xstrdup ("");
   ret->annotations = st->annotations;
+  ret->warnings = st->warnings;
 }
 
 int

@@ -10,16 +10,29 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "spec/node-config.h"
 #include "spec/spec.h"
 
 int
-carve_container_spec (const char *bundle, bool rootless, carve_error_t *err)
+carve_container_spec (const struct carve_context_s *ctx, const char *bundle, bool rootless, carve_error_t *err)
 {
   cleanup_free char *path = carve_path_join (bundle, "config.json");
   cleanup_free char *json = NULL;
   cleanup_close int fd = -1;
+  CARVE_CLEANUP (node_config) carve_node_config_t node = NULL;
+  bool permeable;
 
-  json = carve_spec_default_json (rootless);
+  if (ctx->isolation)
+    permeable = strcmp (ctx->isolation, "permeable") == 0;
+  else
+    {
+      if (carve_node_config_load (&node, err) < 0)
+        return -1;
+      permeable = strcmp (node->isolation, "permeable") == 0;
+    }
+  /* Nothing the default mode then ignores: in permeable mode the hostname
+     would only be a warning at every create.  */
+  json = carve_spec_default_json (rootless, !permeable);
   /* O_EXCL: never overwrite an existing config, as runc refuses to.  */
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)

@@ -154,6 +154,14 @@ carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t
   for (i = 0; st->annotations && i < st->annotations->len; i++)
     gen_string (g, st->annotations->keys[i], st->annotations->values[i]);
   yajl_gen_map_close (g);
+  if (st->warnings && st->warnings[0])
+    {
+      yajl_gen_string (g, (const unsigned char *) "warnings", strlen ("warnings"));
+      yajl_gen_array_open (g);
+      for (i = 0; st->warnings[i]; i++)
+        yajl_gen_string (g, (const unsigned char *) st->warnings[i], strlen (st->warnings[i]));
+      yajl_gen_array_close (g);
+    }
   if (st->compute)
     {
       yajl_gen_string (g, (const unsigned char *) "compute", strlen ("compute"));
@@ -222,6 +230,15 @@ carve_state_load (const char *root, const char *id, struct carve_state_s **ret, 
   st->isolation = tree_string (tree, "isolation");
   st->oci_version = tree_string (tree, "oci_version");
   st->notify_socket_host = tree_string (tree, "notify_socket_host");
+  {
+    const char *warn_path[] = { "warnings", NULL };
+    yajl_val w = yajl_tree_get (tree, warn_path, yajl_t_array);
+    size_t k;
+
+    for (k = 0; w && k < YAJL_GET_ARRAY (w)->len; k++)
+      if (YAJL_IS_STRING (YAJL_GET_ARRAY (w)->values[k]))
+        carve_strv_append (&st->warnings, YAJL_GET_STRING (YAJL_GET_ARRAY (w)->values[k]));
+  }
   ann = yajl_tree_get (tree, ann_path, yajl_t_object);
   if (ann && YAJL_GET_OBJECT (ann)->len > 0)
     {
@@ -260,6 +277,7 @@ carve_state_free (struct carve_state_s *st)
   free (st->isolation);
   free (st->oci_version);
   free (st->notify_socket_host);
+  carve_strv_free (st->warnings);
   carve_compute_plan_free (st->compute);
   if (st->annotations)
     {

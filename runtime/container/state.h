@@ -33,6 +33,10 @@ struct carve_state_s
   char *oci_version; /* config.json's ociVersion */
   char *notify_socket_host; /* the host's NOTIFY_SOCKET at create, or NULL */
   struct carve_spec_map_s *annotations;
+  /* What create ignored or could not do while the container still started
+     as asked (a setting the mode ignores, an IRQ that cannot be moved):
+     said in --log and with --debug, and kept here for `carve state`.  */
+  char **warnings;
   /* What create's compute plan decided that later commands need (exec's
      scheduler and system call lists, update's CPUs); NULL for a container
      made before carve kept it.  Owned.  */

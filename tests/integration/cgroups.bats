@@ -435,7 +435,7 @@ block_device() {
 	run carve update --l3-cache-schema "L3:0=f" "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Intel RDT"* ]]
-	run carve update --kernel-memory 1m "$ID"
+	run carve --debug update --kernel-memory 1m "$ID"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"kernel memory settings are ignored"* ]]
 }

@@ -18,7 +18,11 @@ teardown() {
 @test "an exclusive CPU: its cpuset, the ServiceOS, host tasks, IRQs and workqueues, all back after delete" {
 	annotate "{\"carve.cpus\": \"$LAST\"}"
 	carve_create --bundle "$BUNDLE" "$ID"
-	local create_output=$output dir irq f rest
+	# A container that starts as asked says nothing on stderr; what carve
+	# could not do (an IRQ that refuses to move) is in its state.
+	[ -z "$output" ]
+	local create_output dir irq f rest
+	create_output=$(carve state "$ID" | jq -r '."carve.warnings" // [] | .[]')
 
 	dir=$(cpuset_of "$ID")
 	[ -d "$dir" ]

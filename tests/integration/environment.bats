@@ -128,10 +128,11 @@ full_config() {
 	local host_shmmax host_fwd
 	host_shmmax=$(cat /proc/sys/kernel/shmmax)
 	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
-	run -0 carve --isolation permeable run --bundle "$BUNDLE" "$ID"
+	run -0 carve --isolation permeable --debug run --bundle "$BUNDLE" "$ID"
 	local mine=$output
 	echo "$mine"
-	# Each setting of a namespace the container does not own: one warning.
+	# Each setting of a namespace the container does not own: one warning
+	# (on stderr with --debug only).
 	[[ "$mine" == *"carve: warning: hostname ignored: the container shares the host's UTS namespace (permeable mode)"* ]]
 	[[ "$mine" == *"carve: warning: linux.sysctl: \`kernel.shmmax\` ignored: the container shares the host's ipc namespace (permeable mode)"* ]]
 	[[ "$mine" == *"carve: warning: linux.sysctl: \`net.ipv4.ip_forward\` ignored: the container shares the host's network namespace (permeable mode)"* ]]
@@ -180,8 +181,9 @@ check_process_extras() {
 		[ "$(nsenter -t "$pid" -u hostname)" = carve-box ]
 		[ "$(nsenter -t "$pid" -u cat /proc/sys/kernel/domainname)" = carve-domain ]
 	else
-		grep -q "warning: domainname ignored: the container shares the host's UTS namespace (permeable mode)" \
-			"$BATS_TEST_TMPDIR/run.out"
+		# Not on stderr: in the state.
+		! grep -q "carve:" "$BATS_TEST_TMPDIR/run.out"
+		carve state "$CID" | jq -e '."carve.warnings" | index("domainname ignored: the container shares the host'"'"'s UTS namespace (permeable mode)")' 
 	fi
 	carve delete -f "$CID"
 }
@@ -369,4 +371,29 @@ check_descriptors() {
 
 @test "descriptors: only stdio and --preserve-fds reach the program; carve's binary is sealed; both modes" {
 	for_each_isolation check_descriptors
+}
+
+@test "a job's output is the job's: the warnings of a container that starts go to --log, --debug and carve state" {
+	update_config '.hostname = "carve-box" | .process.capabilities.ambient = ["CAP_NET_RAW"]'
+	local log="$BATS_TEST_TMPDIR/carve.log"
+	run --separate-stderr "$CARVE_BINARY" --root "$TEST_ROOT" --log "$log" --log-format json \
+		create --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 0 ]
+	echo "stderr: $stderr"
+	[ -z "$stderr" ]
+	[ -z "$output" ]
+	cat "$log"
+	jq -e -s 'map(select(.level == "warning")) | map(.msg) | index("hostname ignored: the container shares the host'"'"'s UTS namespace (permeable mode)")' "$log"
+	run -0 carve state "$ID"
+	echo "$output"
+	jq -e '."carve.warnings" | index("hostname ignored: the container shares the host'"'"'s UTS namespace (permeable mode)")' <<<"$output"
+	# The rest of the document is runc's, in runc's order.
+	[ "$(jq -c 'keys_unsorted' <<<"$output")" = '["ociVersion","id","pid","status","bundle","rootfs","created","owner","carve.warnings"]' ]
+	carve delete -f "$ID"
+	# A config with nothing to warn about: runc's document, unchanged.
+	update_config 'del(.hostname) | .process.capabilities |= del(.ambient)'
+	carve_create --bundle "$BUNDLE" "$ID"
+	[ -z "$output" ]
+	run -0 carve state "$ID"
+	[ "$(jq 'has("carve.warnings")' <<<"$output")" = false ]
 }

@@ -477,7 +477,7 @@ failing_hook() {
 @test "an unknown or ungrantable capability is a warning naming it, not a failure" {
 	update_config '.process.capabilities.bounding += ["CAP_FROB"] | .process.capabilities.effective += ["CAP_SYS_RESOURCE"]
 		| .process.args = ["true"]'
-	run --separate-stderr "$CARVE_BINARY" --root "$TEST_ROOT" run -b "$BUNDLE" "$ID"
+	run --separate-stderr "$CARVE_BINARY" --root "$TEST_ROOT" --debug run -b "$BUNDLE" "$ID"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"carve: warning: process.capabilities.bounding: capability \`CAP_FROB\` is unknown, ignored"* ]]

@@ -302,8 +302,8 @@ failing_hook() {
 	run --separate-stderr "$CARVE_BINARY" --root "$TEST_ROOT" --log "$log" --log-format json delete --force "$ID"
 	echo "$stderr"
 	[ "$status" -eq 0 ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == "carve: warning: "*"poststop hook"*"boom from poststop"* ]]
+	# A warning is the log's (and stderr's only with --debug).
+	[ -z "$stderr" ]
 	jq -e -s 'length == 1 and .[0].level == "warning" and (.[0].msg | contains("boom from poststop"))' "$log"
 	[ "$(recorded_kinds)" = poststop ]
 	assert_no_leftovers "$ID"

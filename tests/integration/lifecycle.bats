@@ -580,7 +580,7 @@ assert_no_process_of_bundle() {
 	carve_create --bundle "$BUNDLE" "$ID"
 	carve start "$ID"
 	wait_for_status "$ID" stopped
-	run --separate-stderr carve delete "$ID"
+	run --separate-stderr carve --debug delete "$ID"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"warning"*"poststop hook"* ]]
 	assert_no_leftovers "$ID"

@@ -940,7 +940,7 @@ test_emit_state (void)
   char *keys[] = { "z", "a<b", NULL }, *values[] = { "last", "x&y>", NULL };
   struct carve_spec_map_s ann = { keys, values, 2 };
   struct carve_spec_container_state_s st
-      = { "1.0.2", "c1", "running", "/b", "/b/rootfs", "2026-01-01T00:00:00.000000001Z", "", 42, &ann };
+      = { "1.0.2", "c1", "running", "/b", "/b/rootfs", "2026-01-01T00:00:00.000000001Z", "", 42, &ann, NULL };
   cleanup_free char *out = carve_spec_emit_state (&st);
   char errbuf[256];
   yajl_val tree = yajl_tree_parse (out, errbuf, sizeof (errbuf));
@@ -978,8 +978,8 @@ test_emit_state (void)
 static int
 test_emit_list (void)
 {
-  struct carve_spec_container_state_s a = { "1.0.2", "a", "running", "/a", "/a/r", "t", "root", 1, NULL };
-  struct carve_spec_container_state_s b = { "1.0.2", "b", "stopped", "/b", "/b/r", "t", "root", 0, NULL };
+  struct carve_spec_container_state_s a = { "1.0.2", "a", "running", "/a", "/a/r", "t", "root", 1, NULL, NULL };
+  struct carve_spec_container_state_s b = { "1.0.2", "b", "stopped", "/b", "/b/r", "t", "root", 0, NULL, NULL };
   const struct carve_spec_container_state_s *v[] = { &a, &b };
   cleanup_free char *empty = carve_spec_emit_state_list (NULL, 0);
   cleanup_free char *two = carve_spec_emit_state_list (v, 2);
@@ -1005,7 +1005,7 @@ test_emit_hook_state (void)
 {
   char *keys[] = { "k", NULL }, *values[] = { "v", NULL };
   struct carve_spec_map_s ann = { keys, values, 1 };
-  struct carve_spec_container_state_s st = { "1.3.0", "c", "creating", "/b", "/b/r", "t", "o", 0, &ann };
+  struct carve_spec_container_state_s st = { "1.3.0", "c", "creating", "/b", "/b/r", "t", "o", 0, &ann, NULL };
   cleanup_free char *no_pid = carve_spec_emit_hook_state (&st);
   cleanup_free char *with_pid = NULL;
 
@@ -1022,7 +1022,7 @@ static int
 test_emit_escaping (void)
 {
   /* Control characters, invalid UTF-8, U+2028 and valid multibyte text.  */
-  struct carve_spec_container_state_s st = { "1", "a\x01\tb\xff\xe2\x80\xa8\xc3\xa9", "s", "", "", "", "", 0, NULL };
+  struct carve_spec_container_state_s st = { "1", "a\x01\tb\xff\xe2\x80\xa8\xc3\xa9", "s", "", "", "", "", 0, NULL, NULL };
   cleanup_free char *out = carve_spec_emit_hook_state (&st);
 
   EXPECT_CONTAINS (out, "\"id\":\"a\\u0001\\tb\\ufffd\\u2028\xc3\xa9\"");
@@ -1061,8 +1061,9 @@ test_emit_features (void)
 static int
 test_default_json (void)
 {
-  cleanup_free char *normal = carve_spec_default_json (false);
-  cleanup_free char *rootless = carve_spec_default_json (true);
+  cleanup_free char *normal = carve_spec_default_json (false, true);
+  cleanup_free char *rootless = carve_spec_default_json (true, true);
+  cleanup_free char *quiet = carve_spec_default_json (false, false);
   cleanup_spec carve_spec_t a = NULL;
   cleanup_spec carve_spec_t b = NULL;
   size_t i;
@@ -1073,6 +1074,11 @@ test_default_json (void)
   EXPECT (a != NULL && b != NULL);
   EXPECT_STR (a->oci_version, "1.3.0");
   EXPECT_STR (a->hostname, "carve");
+  {
+    /* Without the hostname, the same document otherwise.  */
+    cleanup_spec carve_spec_t q = parse_ok (quiet);
+    EXPECT (q != NULL && q->hostname == NULL && q->process->args != NULL);
+  }
   EXPECT_STR (a->process->args[0], "sh");
   EXPECT (a->process->terminal);
   EXPECT (a->mounts_len == 7);
