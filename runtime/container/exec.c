@@ -418,9 +418,10 @@ exec_prepare (struct exec_s *e, carve_error_t *err)
   return carve_container_open_cgroup (e->st, &e->cg, err);
 }
 
-/* The namespaces that differ from ours: in permeable mode the mount (and
-   user) namespace only.  A PID namespace applies to our children: it is
-   joined around the clone.  */
+/* The namespaces that differ from ours: in permeable mode the mount and
+   user namespaces, and those the client made and config.json named by
+   path.  A PID namespace applies to our children: it is joined around the
+   clone.  */
 static int
 exec_namespaces (struct exec_s *e, carve_error_t *err)
 {
