@@ -78,6 +78,7 @@ partition_free (struct carve_ledger_partition_s *p)
   free (p->cgroup_path);
   free (p->cpuset_dir);
   free (p->hugepages);
+  carve_strv_free (p->irqs_unmoved);
   free (p);
 }
 
@@ -281,6 +282,20 @@ load_partition (yajl_val o, uint64_t version, struct carve_ledger_partition_s **
       if (kthreads == NULL || (strcmp (kthreads, "evict") != 0 && strcmp (kthreads, "keep") != 0))
         goto bad;
       p->evict = strcmp (kthreads, "evict") == 0;
+    }
+  /* Absent in a ledger an older carve wrote: none.  */
+  hp = field (o, "irqs_unmoved");
+  if (hp && !YAJL_IS_NULL (hp))
+    {
+      size_t i;
+      if (!YAJL_IS_ARRAY (hp))
+        goto bad;
+      for (i = 0; i < hp->u.array.len; i++)
+        {
+          if (!YAJL_IS_STRING (hp->u.array.values[i]))
+            goto bad;
+          carve_strv_append (&p->irqs_unmoved, YAJL_GET_STRING (hp->u.array.values[i]));
+        }
     }
   hp = field (o, "hugepages");
   if (hp && !YAJL_IS_NULL (hp))
@@ -534,6 +549,15 @@ carve_ledger_gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  /* `carve node` shows these beside the IRQs that moved.  */
+  if (with_creator)
+    {
+      carve_spec_gen_str (g, "irqs_unmoved");
+      yajl_gen_array_open (g);
+      for (i = 0; p->irqs_unmoved && p->irqs_unmoved[i]; i++)
+        carve_spec_gen_str (g, p->irqs_unmoved[i]);
+      yajl_gen_array_close (g);
+    }
 }
 
 static void

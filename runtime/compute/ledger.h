@@ -57,6 +57,10 @@ struct carve_ledger_partition_s
   bool exclusive;
   bool load_balance;
   bool evict;       /* carve.kthreads=evict in force */
+  /* The IRQs whose smp_affinity the kernel refused to move off these CPUs
+     ("36"; a managed IRQ, a virtio disk's), for `carve node`: nothing of
+     theirs was changed, so nothing is restored.  NULL-terminated, or NULL.  */
+  char **irqs_unmoved;
   char *cpuset_dir; /* the cpuset directory carve made for it (v1 partition), NULL */
 
   /* Memory.  */
@@ -203,7 +207,8 @@ int carve_ledger_enforce (carve_ledger_t l, const carve_cpumask_t *online, unsig
 
 /* Writes P's fields (not the braces around them) into G, with the names
    both the ledger file and `carve node --format json` use; WITH_CREATOR
-   adds the creating process, which only the ledger needs.  */
+   adds the creating process, which only the ledger needs, and the unmoved
+   IRQs, which `carve node` shows inside its "evicted" object.  */
 void carve_ledger_gen_partition (yajl_gen g, const struct carve_ledger_partition_s *p, bool with_creator);
 
 

@@ -101,6 +101,12 @@ map_json (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
       for (k = 0; ns.irqs[k]; k++)
         carve_spec_gen_str (g, ns.irqs[k]);
       yajl_gen_array_close (g);
+      /* The IRQs that refused to leave these CPUs: noise they still take.  */
+      carve_spec_gen_str (g, "irqs_unmoved");
+      yajl_gen_array_open (g);
+      for (k = 0; ns.irqs_unmoved[k]; k++)
+        carve_spec_gen_str (g, ns.irqs_unmoved[k]);
+      yajl_gen_array_close (g);
       carve_spec_gen_key_bool (g, "timer_migration", ns.timer_migration);
       yajl_gen_map_close (g);
       yajl_gen_map_close (g);
@@ -149,19 +155,12 @@ map_text (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
       cleanup_free char *cpus = carve_cpumask_format_list (&p->cpus);
       cleanup_free char *mem = NULL;
       cleanup_free char *irqs = NULL;
+      cleanup_free char *unmoved = NULL;
       struct carve_noise_summary_s ns;
 
       carve_noise_summary (l, p->key, &ns);
-      irqs = xstrdup ("");
-      {
-        size_t k;
-        for (k = 0; ns.irqs[k]; k++)
-          {
-            char *next = xasprintf ("%s%s%s", irqs, k ? "," : "", ns.irqs[k]);
-            free (irqs);
-            irqs = next;
-          }
-      }
+      irqs = carve_strv_join (ns.irqs, ",");
+      unmoved = carve_strv_join (ns.irqs_unmoved, ",");
       if (p->memory)
         {
           cleanup_free char *sz = human_size (p->memory);
@@ -176,6 +175,8 @@ map_text (carve_ledger_t l, carve_node_config_t node, const struct map_s *m)
       else
         fprintf (f, "%zu kthreads, %zu workqueues, irqs %s%s\n", ns.kthreads, ns.workqueues, irqs[0] ? irqs : "-",
                  ns.timer_migration ? ", timer migration" : "");
+      if (p->evict && unmoved[0])
+        fprintf (f, "%-24s irqs that refused to move: %s\n", "", unmoved);
       fprintf (f, "%-24s root %s\n", "", p->root);
       carve_noise_summary_release (&ns);
     }

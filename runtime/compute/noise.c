@@ -237,14 +237,14 @@ record_kthreads (const struct carve_noise_env_s *env, carve_ledger_t l, const st
 }
 
 int
-carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const struct carve_ledger_partition_s *p,
+carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
                    char ***warnings, carve_error_t *err)
 {
   cleanup_free char *timer = xasprintf ("%s/sys/kernel/timer_migration", env->proc);
   struct changes_s changes = { NULL, 0 };
   struct carve_ledger_setting_s *timer_setting = NULL;
   carve_cpumask_t evicted;
-  bool forgot = false;
+  bool changed = false; /* the ledger differs from what was committed before the changes */
   size_t i;
   int r = -1;
 
@@ -294,7 +294,7 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
               if (c->created)
                 {
                   carve_ledger_forget (l, c->s);
-                  forgot = true;
+                  changed = true;
                 }
               continue;
             }
@@ -306,7 +306,15 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
       {
         cleanup_free char *msg = NULL;
         if (strncmp (c->label, "irq ", 4) == 0)
-          msg = xasprintf ("%s: smp_affinity refused (%s)", c->label, strerror (e->status));
+          {
+            msg = xasprintf ("%s: smp_affinity refused (%s)", c->label, strerror (e->status));
+            /* Kept for `carve node`: the noise these CPUs still take.  */
+            if (!carve_strv_contains (p->irqs_unmoved, c->label + 4))
+              {
+                carve_strv_append (&p->irqs_unmoved, c->label + 4);
+                changed = true;
+              }
+          }
         else
           msg = xasprintf ("%s: %s", c->label, e->msg);
         carve_strv_append (warnings, msg);
@@ -316,7 +324,7 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
       if (c->created)
         {
           carve_ledger_forget (l, c->s);
-          forgot = true;
+          changed = true;
         }
     }
 
@@ -330,7 +338,7 @@ carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const 
           carve_error_release (&e);
         }
     }
-  if (forgot && carve_ledger_commit (l, err) < 0)
+  if (changed && carve_ledger_commit (l, err) < 0)
     goto out;
   r = 0;
 out:
@@ -345,6 +353,13 @@ carve_noise_summary (carve_ledger_t l, const char *key, struct carve_noise_summa
 
   memset (ret, 0, sizeof (*ret));
   ret->irqs = xzalloc (sizeof (char *));
+  ret->irqs_unmoved = xzalloc (sizeof (char *));
+  for (i = 0; i < l->n_partitions; i++)
+    if (strcmp (l->partitions[i]->key, key) == 0 && l->partitions[i]->irqs_unmoved)
+      {
+        carve_strv_free (ret->irqs_unmoved);
+        ret->irqs_unmoved = carve_strv_dup (l->partitions[i]->irqs_unmoved);
+      }
   for (i = 0; i < l->n_settings; i++)
     {
       const struct carve_ledger_setting_s *s = l->settings[i];
@@ -378,4 +393,6 @@ carve_noise_summary_release (struct carve_noise_summary_s *s)
 {
   carve_strv_free (s->irqs);
   s->irqs = NULL;
+  carve_strv_free (s->irqs_unmoved);
+  s->irqs_unmoved = NULL;
 }

@@ -33,8 +33,9 @@ struct carve_noise_env_s
 
 /* Evicts the noise from P's CPUs (P in L, P->evict), recording each
    setting under P->key.  Fails only when the ledger cannot be written;
-   what the kernel refuses comes back in *WARNINGS, one line each.  */
-int carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, const struct carve_ledger_partition_s *p,
+   what the kernel refuses comes back in *WARNINGS, one line each, and an
+   IRQ that refused is kept in P->irqs_unmoved (committed with L).  */
+int carve_noise_evict (const struct carve_noise_env_s *env, carve_ledger_t l, struct carve_ledger_partition_s *p,
                        char ***warnings, carve_error_t *err);
 
 /* What L records as evicted for the partition KEY, for `carve node`.  */
@@ -43,6 +44,7 @@ struct carve_noise_summary_s
   size_t kthreads;
   size_t workqueues;
   char **irqs; /* "24", "default" (default_smp_affinity); NULL-terminated, never NULL */
+  char **irqs_unmoved; /* the partition's IRQs that refused to move ("36"); NULL-terminated, never NULL */
   bool timer_migration;
 };
 void carve_noise_summary (carve_ledger_t l, const char *key, struct carve_noise_summary_s *ret);

@@ -72,6 +72,16 @@ teardown() {
 	[ "$(jq -r '.serviceos.cpus' <<<"$output")" = "$FIRST" ]
 	[ "$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .evicted.workqueues' <<<"$output")" -ge 1 ]
 	! list_has "$(jq -r .host_cpus <<<"$output")" "$LAST"
+	# The IRQs that refused to move, as the state names them, are what
+	# carve node reports: in JSON, and in text on the container's line.
+	local refused unmoved
+	refused=$(sed -n 's/^irq \([0-9]*\): smp_affinity refused.*/\1/p' <<<"$create_output" | sort -n | xargs)
+	unmoved=$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .evicted.irqs_unmoved[]' <<<"$output" | sort -n | xargs)
+	echo "refused: [$refused] carve node: [$unmoved]"
+	[ "$refused" = "$unmoved" ]
+	run -0 carve node
+	unmoved=$(sed -n 's/^ *irqs that refused to move: //p' <<<"$output" | tr , '\n' | sort -n | xargs)
+	[ "$refused" = "$unmoved" ]
 
 	run carve delete -f "$ID"
 	[ "$status" -eq 0 ]

@@ -923,12 +923,23 @@ test_noise (void)
   carve_noise_summary (l, p->key, &sum);
   EXPECT (sum.workqueues == 2 && sum.timer_migration && sum.kthreads == 0);
   EXPECT (carve_strv_length (sum.irqs) == 3);
+  EXPECT (!carve_strv_contains (sum.irqs, "36"));
+  /* What refused is the partition's, for `carve node`.  */
+  EXPECT (carve_strv_length (sum.irqs_unmoved) == 1 && strcmp (sum.irqs_unmoved[0], "36") == 0);
   carve_noise_summary_release (&sum);
   /* The refused IRQ is not in the ledger: nothing to restore there.  */
   {
     cleanup_free char *refused = carve_path_join (irq, "36/smp_affinity");
     EXPECT (carve_ledger_find_setting (l, CARVE_LEDGER_FILE, refused) == NULL);
   }
+  /* And it is on disk: another carve (`carve node`) reads it back.  */
+  EXPECT (carve_ledger_commit (l, &err) == 0);
+  carve_ledger_close (l);
+  l = NULL;
+  EXPECT (carve_ledger_open (ledger, &l, &err) == 0);
+  p = carve_ledger_find (l, "/run/carve", "job");
+  EXPECT (p != NULL);
+  EXPECT (carve_strv_length (p->irqs_unmoved) == 1 && strcmp (p->irqs_unmoved[0], "36") == 0);
 
   /* A second evicting partition: the union goes.  */
   q = carve_ledger_add (l, "/run/carve", "job2");
