@@ -189,13 +189,14 @@ compute_create_steps="compute:recorded compute:cpuset compute:surrounded compute
 	cp "$LEDGER" "$BATS_TEST_TMPDIR/good"
 	cp "$LEDGER.prev" "$BATS_TEST_TMPDIR/good.prev"
 	# A torn or hand-edited ledger: the copy before the last commit is used,
-	# and said so once.
+	# and said so once (a warning: with --debug on stderr, and in the log).
 	echo '{"version": 2, "boot' >"$LEDGER"
-	run carve list
+	run carve --debug --log "$BATS_TEST_TMPDIR/log" list
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ledger \`$LEDGER\` is corrupt"*"previous copy \`$LEDGER.prev\`"* ]]
+	grep -q "ledger \`$LEDGER\` is corrupt" "$BATS_TEST_TMPDIR/log"
 	[ "$(ledger_partitions)" = 1 ]
-	run carve list
+	run carve --debug list
 	[[ "$output" != *corrupt* ]]
 	# Both unreadable: delete refuses, keeps the state, says why, and does
 	# not invite anyone to remove the ledger.

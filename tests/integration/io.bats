@@ -66,8 +66,15 @@ start_recvtty() {
 	[ "$(jq -r .root.path "$c")" = rootfs ]
 	(cd "$BATS_TEST_TMPDIR/r" && runc spec)
 	# runc 1.1 still lists ambient capabilities; runc 1.2 dropped them too.
-	diff -u <(config_paths "$BATS_TEST_TMPDIR/r/config.json" | grep -vx 'process.capabilities.ambient') \
+	# In permeable mode (this node's default) no hostname, which that mode
+	# would only ignore with a warning; in oci mode runc's paths exactly.
+	[ "$(jq 'has("hostname")' "$c")" = false ]
+	diff -u <(config_paths "$BATS_TEST_TMPDIR/r/config.json" | grep -vx -e 'process.capabilities.ambient' -e hostname) \
 		<(config_paths "$c")
+	mkdir "$BATS_TEST_TMPDIR/o"
+	carve --isolation oci spec --bundle "$BATS_TEST_TMPDIR/o"
+	diff -u <(config_paths "$BATS_TEST_TMPDIR/r/config.json" | grep -vx 'process.capabilities.ambient') \
+		<(config_paths "$BATS_TEST_TMPDIR/o/config.json")
 
 	echo '{"mine": true}' >"$c"
 	run carve spec --bundle "$BATS_TEST_TMPDIR/c"
@@ -89,7 +96,8 @@ start_recvtty() {
 	c="$BATS_TEST_TMPDIR/c/config.json"
 	jq -e '.linux.namespaces | map(.type) | index("user")' "$c"
 	jq -e '.linux.uidMappings[0].size >= 1 and .linux.gidMappings[0].size >= 1' "$c"
-	diff -u <(config_paths "$BATS_TEST_TMPDIR/r/config.json" | grep -vx 'process.capabilities.ambient') \
+	# No hostname in permeable mode, the default here (see above).
+	diff -u <(config_paths "$BATS_TEST_TMPDIR/r/config.json" | grep -vx -e 'process.capabilities.ambient' -e hostname) \
 		<(config_paths "$c")
 }
 
