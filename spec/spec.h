@@ -585,8 +585,16 @@ char *carve_spec_emit_state_list (const struct carve_spec_container_state_s *con
    pid (omitted when 0), bundle, annotations (omitted when empty).  Compact.  */
 char *carve_spec_emit_hook_state (const struct carve_spec_container_state_s *st);
 
+/* What `features` needs from the layers above spec/ (which is pure): the
+   lists that live with the primitive that acts on them.  */
+struct carve_spec_features_s
+{
+  char *const *mount_options;           /* every name the mounter takes as an option, not fs data */
+  char *const *seccomp_supported_flags; /* the known flags this kernel takes */
+};
+
 /* `features`: pretty-printed like runc's.  */
-char *carve_spec_emit_features (void);
+char *carve_spec_emit_features (const struct carve_spec_features_s *f);
 
 /* `spec [--rootless]`: runc's default config.json with ociVersion 1.3.0,
    pretty-printed like runc's; with hostname "carve" when WITH_HOSTNAME

@@ -333,20 +333,22 @@ carve_spec_check_ioprio_class (const char *value, carve_error_t *err)
   return check_enum (value, values, "I/O priority class", err);
 }
 
+const char *const carve_spec_mpol_modes[]
+    = { "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+        "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL };
+
+const char *const carve_spec_mpol_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
+
 int
 carve_spec_check_mpol_mode (const char *value, carve_error_t *err)
 {
-  static const char *const values[]
-      = { "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-          "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL };
-  return check_enum (value, values, "memory policy mode", err);
+  return check_enum (value, carve_spec_mpol_modes, "memory policy mode", err);
 }
 
 int
 carve_spec_check_mpol_flag (const char *value, carve_error_t *err)
 {
-  static const char *const values[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
-  return check_enum (value, values, "memory policy flag", err);
+  return check_enum (value, carve_spec_mpol_flags, "memory policy flag", err);
 }
 
 int

@@ -35,5 +35,7 @@ extern const char *const carve_spec_seccomp_actions[];
 extern const char *const carve_spec_seccomp_operators[];
 extern const char *const carve_spec_seccomp_archs[];
 extern const char *const carve_spec_seccomp_flags[];
+extern const char *const carve_spec_mpol_modes[];
+extern const char *const carve_spec_mpol_flags[];
 
 #endif

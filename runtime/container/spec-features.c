@@ -10,6 +10,8 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "runtime/linux/mount.h"
+#include "runtime/linux/seccomp.h"
 #include "spec/node-config.h"
 #include "spec/spec.h"
 
@@ -49,7 +51,11 @@ carve_container_spec (const struct carve_context_s *ctx, const char *bundle, boo
 int
 carve_container_features (char **ret_json, carve_error_t *err)
 {
+  cleanup_strv char **mount_options = carve_mount_known_options ();
+  cleanup_strv char **seccomp_flags = carve_seccomp_supported_flags ();
+  struct carve_spec_features_s f = { .mount_options = mount_options, .seccomp_supported_flags = seccomp_flags };
+
   (void)err;
-  *ret_json = carve_spec_emit_features ();
+  *ret_json = carve_spec_emit_features (&f);
   return 0;
 }

@@ -210,6 +210,34 @@ append_data (struct carve_mount_options_s *o, const char *opt)
   o->data = joined;
 }
 
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+char **
+carve_mount_known_options (void)
+{
+  const struct libmnt_optmap *map = mnt_get_builtin_optmap (MNT_LINUX_MAP);
+  char **names = NULL;
+  size_t i;
+
+  /* The same three tables, in the same order, as carve_mount_parse_options
+     consults: a name is listed exactly when parse would not pass it on as
+     filesystem data.  */
+  for (i = 0; i < sizeof (own_options) / sizeof (own_options[0]); i++)
+    carve_strv_append (&names, own_options[i].name);
+  for (; map && map->name; map++)
+    if (!carve_strv_contains (names, map->name))
+      carve_strv_append (&names, map->name);
+  for (i = 0; i < sizeof (fallback_options) / sizeof (fallback_options[0]); i++)
+    if (!carve_strv_contains (names, fallback_options[i].name))
+      carve_strv_append (&names, fallback_options[i].name);
+  qsort (names, carve_strv_length (names), sizeof (char *), compare_names);
+  return names;
+}
+
 int
 carve_mount_parse_options (char *const *options, size_t n, struct carve_mount_options_s *ret, carve_error_t *err)
 {

@@ -59,6 +59,11 @@ int carve_mount_parse_options (char *const *options, size_t n, struct carve_moun
 
 void carve_mount_options_release (struct carve_mount_options_s *opts);
 
+/* Every option name carve_mount_parse_options takes as a mount flag, a
+   propagation, a recursive attribute or one of its own (idmap, tmpcopyup),
+   sorted, for `features`: anything else is filesystem data.  A strv.  */
+char **carve_mount_known_options (void);
+
 /* Applies MOUNTS[0..N) in order inside the rootfs ROOTFD (opened after
    carve_rootfs_prepare; ROOTFS is its path, for context only).  Bind
    sources are host paths (relative ones from the current directory, the

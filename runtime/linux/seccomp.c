@@ -238,6 +238,29 @@ carve_seccomp_known_flags (void)
   return flag_names;
 }
 
+char **
+carve_seccomp_supported_flags (void)
+{
+  char **ret = xzalloc (sizeof (char *));
+  size_t i;
+
+  for (i = 0; i < N_ELEMENTS (flag_defs); i++)
+    {
+      unsigned long flags = flag_defs[i].value;
+
+      /* The kernel refuses WAIT_KILLABLE_RECV without a listener (and carve
+         only passes it with one).  */
+      if (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+      /* The flags are checked before the program is read: a known one
+         fails with EFAULT on the NULL program, an unknown one with EINVAL.
+         Nothing is ever loaded.  */
+      if (syscall (__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL) < 0 && errno == EFAULT)
+        carve_strv_append (&ret, flag_defs[i].name);
+    }
+  return ret;
+}
+
 /* --- building ---------------------------------------------------------------- */
 
 /* Resolves an action name and its errnoRet.  PATH is the JSON path of the

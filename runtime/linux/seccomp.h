@@ -87,4 +87,9 @@ const char *const *carve_seccomp_known_operators (void);
 const char *const *carve_seccomp_known_archs (void);
 const char *const *carve_seccomp_known_flags (void);
 
+/* The known flags this kernel takes (features' supportedFlags), asked of
+   the kernel itself: carve passes them straight to seccomp(2), so the
+   linked libseccomp does not matter.  A strv.  */
+char **carve_seccomp_supported_flags (void);
+
 #endif

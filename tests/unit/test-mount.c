@@ -747,6 +747,38 @@ run_in_namespace (void (*child) (const char *))
   return 0;
 }
 
+/* What `features` lists as mount options is exactly what parse takes as
+   one: each listed name is no filesystem data, and the options of
+   config.md that carve implements are all there.  */
+static int
+test_known_options (void)
+{
+  cleanup_strv char **known = carve_mount_known_options ();
+  const char *must[] = { "rnodev", "tmpcopyup", "idmap", "ridmap", "defaults", "nosymfollow", "rshared", "remount" };
+  size_t i;
+
+  EXPECT (known != NULL && carve_strv_length (known) > 50);
+  for (i = 0; known[i]; i++)
+    {
+      struct carve_mount_options_s o;
+      cleanup_error carve_error_t err = NULL;
+      char *one[] = { known[i], NULL };
+
+      EXPECT (carve_mount_parse_options (one, 1, &o, &err) == 0);
+      if (o.data != NULL)
+        fprintf (stderr, "# `%s` is listed but parsed as data\n", known[i]);
+      EXPECT (o.data == NULL);
+      carve_mount_options_release (&o);
+      /* Sorted, no duplicates.  */
+      EXPECT (i == 0 || strcmp (known[i - 1], known[i]) < 0);
+    }
+  for (i = 0; i < sizeof (must) / sizeof (must[0]); i++)
+    EXPECT (carve_strv_contains (known, must[i]));
+  /* And what is not listed is the filesystem's.  */
+  EXPECT (!carve_strv_contains (known, "size=1m") && !carve_strv_contains (known, "mode"));
+  return 0;
+}
+
 static int
 test_kernel_rootfs (void)
 {
@@ -761,6 +793,6 @@ test_kernel_no_pivot (void)
 
 UNIT_MAIN (UNIT_CASE (test_options_flags), UNIT_CASE (test_options_bind), UNIT_CASE (test_options_propagation),
            UNIT_CASE (test_options_recursive), UNIT_CASE (test_options_idmap_copyup), UNIT_CASE (test_options_data),
-           UNIT_CASE (test_options_empty_fails), UNIT_CASE (test_sysctl_keys), UNIT_CASE (test_sysctl_namespaced),
+           UNIT_CASE (test_options_empty_fails), UNIT_CASE (test_known_options), UNIT_CASE (test_sysctl_keys), UNIT_CASE (test_sysctl_namespaced),
            UNIT_CASE (test_sysctl_plan),
            UNIT_CASE (test_safepath), UNIT_CASE (test_kernel_rootfs), UNIT_CASE (test_kernel_no_pivot))

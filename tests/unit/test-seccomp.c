@@ -771,7 +771,27 @@ test_name_tables (void)
   return 0;
 }
 
-UNIT_MAIN (UNIT_CASE (test_errno_rule), UNIT_CASE (test_default_errno_whitelist), UNIT_CASE (test_arg_conditions),
+/* supportedFlags: known flags only, and TSYNC (Linux 3.17) on any kernel
+   carve runs on.  */
+static int
+test_supported_flags (void)
+{
+  cleanup_strv char **supported = carve_seccomp_supported_flags ();
+  const char *const *known = carve_seccomp_known_flags ();
+  size_t i, j;
+
+  EXPECT (carve_strv_contains (supported, "SECCOMP_FILTER_FLAG_TSYNC"));
+  for (i = 0; supported[i]; i++)
+    {
+      bool found = false;
+      for (j = 0; known[j]; j++)
+        found = found || strcmp (known[j], supported[i]) == 0;
+      EXPECT (found);
+    }
+  return 0;
+}
+
+UNIT_MAIN (UNIT_CASE (test_supported_flags), UNIT_CASE (test_errno_rule), UNIT_CASE (test_default_errno_whitelist), UNIT_CASE (test_arg_conditions),
            UNIT_CASE (test_kill_process), UNIT_CASE (test_unknown_syscall_warns), UNIT_CASE (test_rejects),
            UNIT_CASE (test_notify), UNIT_CASE (test_emit_process_state), UNIT_CASE (test_send_listener),
            UNIT_CASE (test_name_tables))

@@ -1032,7 +1032,12 @@ test_emit_escaping (void)
 static int
 test_emit_features (void)
 {
-  cleanup_free char *out = carve_spec_emit_features ();
+  char *mount_options[] = { "bind", "ro", NULL };
+  char *flags[] = { "SECCOMP_FILTER_FLAG_LOG", NULL };
+  struct carve_spec_features_s f = { .mount_options = mount_options, .seccomp_supported_flags = flags };
+  cleanup_free char *out = carve_spec_emit_features (&f);
+  const char *mo_path[] = { "mountOptions", NULL };
+  const char *sf_path[] = { "linux", "seccomp", "supportedFlags", NULL };
   char errbuf[256];
   yajl_val tree = yajl_tree_parse (out, errbuf, sizeof (errbuf));
   const char *ns_path[] = { "linux", "namespaces", NULL };
@@ -1050,6 +1055,13 @@ test_emit_features (void)
   EXPECT (v != NULL && v->u.array.len > 30);
   EXPECT_STR (YAJL_GET_STRING (v->u.array.values[0]), "CAP_CHOWN");
   EXPECT (YAJL_IS_TRUE (yajl_tree_get (tree, v1_path, yajl_t_any)));
+  /* The lists the caller knows are printed as given.  */
+  v = yajl_tree_get (tree, mo_path, yajl_t_array);
+  EXPECT (v != NULL && v->u.array.len == 2);
+  EXPECT_STR (YAJL_GET_STRING (v->u.array.values[1]), "ro");
+  v = yajl_tree_get (tree, sf_path, yajl_t_array);
+  EXPECT (v != NULL && v->u.array.len == 1);
+  EXPECT_STR (YAJL_GET_STRING (v->u.array.values[0]), "SECCOMP_FILTER_FLAG_LOG");
   v = yajl_tree_get (tree, unsafe_path, yajl_t_array);
   EXPECT (v != NULL && v->u.array.len > 0);
   EXPECT_STR (YAJL_GET_STRING (v->u.array.values[0]), "carve.isolation");
