@@ -880,8 +880,29 @@ place_init (struct create_s *c, carve_error_t *err)
   return 0;
 }
 
+/* The init's seccomp listener, to the agent at linux.seccomp.listenerPath
+   with the container process state (runtime-spec's protocol).  */
+static int
+send_seccomp_listener (const struct create_s *c, int listener, carve_error_t *err)
+{
+  const struct carve_spec_seccomp_s *sc = c->spec->linux_ ? c->spec->linux_->seccomp : NULL;
+  cleanup_free char *state = NULL, *process_state = NULL;
+
+  if (listener < 0)
+    return carve_make_error (err, 0, "the container's init sent no seccomp listener");
+  if (sc == NULL || sc->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
+  state = carve_container_hook_state (c->st, "creating");
+  process_state = carve_seccomp_emit_process_state ((int)c->pid, sc->listener_metadata, state, err);
+  if (process_state == NULL)
+    return -1;
+  if (carve_seccomp_send_listener (sc->listener_path, listener, process_state, err) < 0)
+    return carve_error_wrap (err, "linux.seccomp.listenerPath");
+  return 0;
+}
+
 /* Lets the init go and serves what it asks (its pty, the hooks of the
-   runtime namespace) until it reports READY.  */
+   runtime namespace, its seccomp listener) until it reports READY.  */
 static int
 serve_init (struct create_s *c, carve_error_t *err)
 {
@@ -922,6 +943,17 @@ serve_init (struct create_s *c, carve_error_t *err)
                 return -1;
             }
           carve_fault_point ("create:hooks");
+          if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
+            return carve_make_error (err, errno, "resume the container's init");
+          break;
+        case CARVE_SYNC_SECCOMP:
+          {
+            int r = send_seccomp_listener (c, fd, err);
+            if (fd >= 0)
+              close (fd);
+            if (r < 0)
+              return -1;
+          }
           if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
             return carve_make_error (err, errno, "resume the container's init");
           break;

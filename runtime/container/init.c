@@ -236,26 +236,23 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
   return 0;
 }
 
-/* Loads the filter; with SCMP_ACT_NOTIFY rules hands the listener to the
-   seccomp agent at linux.seccomp.listenerPath (runtime-spec's protocol).  */
+/* Loads the filter; with SCMP_ACT_NOTIFY rules hands the listener to carve,
+   which passes it on to the seccomp agent at linux.seccomp.listenerPath
+   (runtime-spec's protocol).  carve, not the init, connects: listenerPath
+   is a path of the runtime's (the host's), which the container's root
+   need not have, as runc does.  */
 static int
-load_seccomp (const struct carve_init_config_s *cfg, pid_t runtime_pid, carve_error_t *err)
+load_seccomp (const struct carve_init_config_s *cfg, carve_error_t *err)
 {
-  const struct carve_spec_seccomp_s *sc = cfg->spec->linux_ ? cfg->spec->linux_->seccomp : NULL;
   cleanup_close int notify_fd = -1;
-  cleanup_free char *state = NULL, *process_state = NULL;
 
   if (carve_seccomp_load (cfg->seccomp, &notify_fd, err) < 0)
     return -1;
   if (notify_fd < 0)
     return 0;
-  if (sc == NULL || sc->listener_path == NULL)
-    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
-  state = hook_state (cfg, "creating", runtime_pid);
-  process_state = carve_seccomp_emit_process_state ((int)runtime_pid, sc->listener_metadata, state, err);
-  if (process_state == NULL)
-    return -1;
-  return carve_seccomp_send_listener (sc->listener_path, notify_fd, process_state, err);
+  if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_SECCOMP, NULL, notify_fd) < 0)
+    return carve_make_error (err, errno, "hand the seccomp listener to carve");
+  return carve_sync_expect (cfg->sync_fd, CARVE_SYNC_GO, err);
 }
 
 static void
@@ -334,8 +331,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   cleanup_free char *exe = NULL, *go_payload = NULL;
   cleanup_strv char **warnings = NULL;
   enum carve_sync_type type;
-  pid_t runtime_pid = 0;
-  bool swept = false;
+  bool swept = false, early_filter;
   char **env;
 
   fail_fd = cfg->sync_fd;
@@ -349,8 +345,6 @@ carve_init_run (const struct carve_init_config_s *cfg)
      our PID as it sees it (the state's pid).  */
   if (carve_sync_recv (cfg->sync_fd, &type, &go_payload, NULL, &err) < 0 || type != CARVE_SYNC_GO)
     _exit (1);
-  if (go_payload)
-    runtime_pid = (pid_t)atoi (go_payload);
   /* We are in our cgroup now.  process.execCPUAffinity is not for the init
      (config.md); its affinity is what the cgroup allows, not carve's.  */
   if (carve_cpu_affinity_reset (0, &err) < 0)
@@ -417,12 +411,25 @@ carve_init_run (const struct carve_init_config_s *cfg)
       if (carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
         init_fail (&err);
       swept = true;
-      if (load_seccomp (cfg, runtime_pid, &err) < 0)
+      if (load_seccomp (cfg, &err) < 0)
         init_fail (&err);
     }
 
   if (setup_process (cfg, &exe, &warnings, &err) < 0)
     init_fail (&err);
+
+  /* A listener reaches its agent through carve, which is only there until
+     READY: with no_new_privs and SCMP_ACT_NOTIFY rules the filter is loaded
+     now, after the privileges are dropped (runc's order for this case).  */
+  early_filter = cfg->seccomp && p->no_new_privileges && carve_seccomp_has_notify (cfg->seccomp);
+  if (early_filter)
+    {
+      if (!swept && carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
+        init_fail (&err);
+      swept = true;
+      if (load_seccomp (cfg, &err) < 0)
+        init_fail (&err);
+    }
 
   report_ready (cfg, warnings);
   close (cfg->sync_fd);
@@ -442,7 +449,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (!swept && carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
     init_fail (&err);
 
-  if (cfg->seccomp && p->no_new_privileges && load_seccomp (cfg, runtime_pid, &err) < 0)
+  if (cfg->seccomp && p->no_new_privileges && !early_filter && load_seccomp (cfg, &err) < 0)
     init_fail (&err);
 
   if (cfg->listen_fds > 0)
