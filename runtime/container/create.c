@@ -554,10 +554,25 @@ check_terminal (const struct create_s *c, carve_error_t *err)
   return 0;
 }
 
+/* What the spec describes and carve does not do (`features` says false):
+   refused, since running without it would not be what was asked.  */
+static int
+check_unimplemented (const carve_spec_t spec, carve_error_t *err)
+{
+  const struct carve_spec_linux_s *l = spec->linux_;
+
+  if (l && l->intel_rdt)
+    return carve_make_error (err, 0, "linux.intelRdt: carve does not manage Intel RDT");
+  if (l && l->net_devices_len > 0)
+    return carve_make_error (err, 0, "linux.netDevices: carve does not move network devices into a container");
+  return 0;
+}
+
 static int
 prepare (struct create_s *c, carve_error_t *err)
 {
-  if (read_bundle (c, err) < 0 || carve_compute_request_parse (c->spec, &c->request, err) < 0
+  if (read_bundle (c, err) < 0 || check_unimplemented (c->spec, err) < 0
+      || carve_compute_request_parse (c->spec, &c->request, err) < 0
       || carve_node_config_load (&c->node, err) < 0)
     return -1;
   c->permeable = resolve_permeable (c->ctx, &c->request, c->node);
