@@ -36,10 +36,12 @@ clients_rootfs_tar() {
 	echo "$tar"
 }
 
-# clients_oci_archive NAME: an OCI image layout tarball of the busybox
-# rootfs (one uncompressed layer) named NAME, as `ctr image import` takes it.
+# clients_oci_archive NAME [CMD-JSON]: an OCI image layout tarball of the
+# busybox rootfs (one uncompressed layer) named NAME, as `ctr image import`
+# takes it; its command CMD-JSON (default ["sh"]).
 clients_oci_archive() {
-	local name=$1 layer d out="$CLIENT_DIR/oci-image.tar"
+	local name=$1 cmd=${2:-'["sh"]'} layer d out
+	out="$CLIENT_DIR/oci-image-${name//[^a-z0-9]/_}.tar"
 	layer=$(clients_rootfs_tar)
 	d=$(mktemp -d "$CLIENT_DIR/oci.XXXXXX")
 	mkdir -p "$d/blobs/sha256"
@@ -47,8 +49,8 @@ clients_oci_archive() {
 	l_sum=$(sha256sum "$layer" | cut -d' ' -f1)
 	l_size=$(stat -c %s "$layer")
 	cp "$layer" "$d/blobs/sha256/$l_sum"
-	jq -cn --arg diff "sha256:$l_sum" '{architecture: "amd64", os: "linux",
-		config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"]},
+	jq -cn --arg diff "sha256:$l_sum" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
+		config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: $cmd},
 		rootfs: {type: "layers", diff_ids: [$diff]}}' >"$d/config"
 	c_sum=$(sha256sum "$d/config" | cut -d' ' -f1)
 	c_size=$(stat -c %s "$d/config")
