@@ -31,6 +31,9 @@ setup_file() {
 	[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import grpc, grpc_tools, google.protobuf' 2>/dev/null ||
 		clients_require_python
 	clients_setup_file
+	# libcni caches each pod's result below /var/lib/cni, whatever
+	# containerd's config: removed at the end when the suite made it.
+	[ -d /var/lib/cni ] && touch "$CLIENT_DIR/had-var-lib-cni"
 	export CRI_ROOT="$CLIENT_DIR/carve-root-cri"
 	export CRI_PY_CACHE="$CLIENT_DIR/cri-py"
 	mkdir -p "$CLIENT_DIR/cni" "$CLIENT_DIR/logs"
@@ -94,6 +97,8 @@ clients_require_python() {
 teardown_file() {
 	[ -n "$CLIENT_DIR" ] || return 0
 	cri_cleanup
+	rm -f /var/lib/cni/results/carve-pods-*
+	[ -e "$CLIENT_DIR/had-var-lib-cni" ] || rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
 	clients_teardown_file "$CGROUP_PARENT"
 }
 
