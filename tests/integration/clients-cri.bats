@@ -162,15 +162,16 @@ run_pod() {
 	POD=$(jq -r .pod_sandbox_id <<<"$output")
 }
 
-# create_container NAME COMMAND-JSON: CreateContainer + StartContainer in
-# the pod; sets CTR.
+# create_container NAME COMMAND-JSON [RESOURCES-JSON]: CreateContainer +
+# StartContainer in the pod; sets CTR.
 create_container() {
 	local req
 	req=$(jq -cn --arg pod "$POD" --argjson sc "$POD_CONFIG" --arg name "$1" --arg image "$IMAGE" \
-		--argjson cmd "$2" '{pod_sandbox_id: $pod, sandbox_config: $sc,
+		--argjson cmd "$2" --argjson res "${3:-{\}}" '{pod_sandbox_id: $pod, sandbox_config: $sc,
 		config: {metadata: {name: $name}, image: {image: $image}, command: $cmd,
 			envs: [{key: "JOB", value: "fwq"}], log_path: ($name + ".log"),
-			linux: {security_context: {namespace_options: {network: "POD", pid: "CONTAINER", ipc: "POD"}}}}}')
+			linux: {resources: $res,
+				security_context: {namespace_options: {network: "POD", pid: "CONTAINER", ipc: "POD"}}}}}')
 	run cri CreateContainer "$req"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -258,6 +259,21 @@ print(json.dumps(load(sys.argv[1])))' "$1"
 	[ "$status" -eq 0 ]
 	run cri RemovePodSandbox "{\"pod_sandbox_id\": \"$POD\"}"
 	[ "$status" -eq 0 ]
+	clients_assert_clean "$CRI_ROOT/$NS"
+}
+
+@test "CRI: a container's resources (cpuset_cpus, memory_limit_in_bytes) in its cgroup" {
+	clients_node_setup
+	run_pod
+	create_container job '["sleep", "1000"]' "$(jq -cn --arg cpu "$FIRST" '{cpuset_cpus: $cpu, memory_limit_in_bytes: 67108864}')"
+	run cri ExecSync "$(jq -cn --arg c "$CTR" '{container_id: $c, cmd: ["grep", "Cpus_allowed_list", "/proc/self/status"], timeout: 30}')"
+	[ "$(jq -r .stdout <<<"$output")" = "Cpus_allowed_list:	$FIRST" ]
+	# The kubelet's cgroup_parent, then the container's id (cgroupfs).
+	local mem=/sys/fs/cgroup/memory/$CGROUP_PARENT/$POD_NAME/$CTR
+	[ -d "$mem" ] || mem=/sys/fs/cgroup/$CGROUP_PARENT/$POD_NAME/$CTR
+	run cat "$mem/memory.limit_in_bytes" "$mem/memory.max"
+	[ "${lines[0]}" = 67108864 ]
+	cri_cleanup
 	clients_assert_clean "$CRI_ROOT/$NS"
 }
 
