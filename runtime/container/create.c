@@ -99,7 +99,8 @@ struct ns_plan_s
    container's pid to dockerd from a prestart hook (`libnetwork-setkey`),
    which then moves a veth pair into /proc/PID/ns/net and sets addresses and
    routes there.  Run for a permeable container, that is the host's
-   network.  */
+   network.  Docker adds the hook for `--network none` too, and nothing in
+   the config tells the two apart, so both are refused.  */
 static const char *
 network_hook_needs_own_ns (const struct carve_spec_hooks_s *hooks)
 {
@@ -145,7 +146,8 @@ plan_namespaces (const carve_spec_t spec, bool permeable, bool root_is_host, str
             return carve_make_error (err, 0,
                                      "linux.namespaces: the network namespace has no path and hook `%s` sets up "
                                      "its network through the container's pid: in permeable mode that is the "
-                                     "host's; run with `--network host`, `--network none`, or carve.isolation=oci",
+                                     "host's; run with `--network host` or carve.isolation=oci (Docker's `--network none` runs "
+                                     "the same hook)",
                                      network_hook_needs_own_ns (spec->hooks));
           continue;
         }

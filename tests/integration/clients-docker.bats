@@ -2,7 +2,9 @@
 # Docker (Debian's docker.io 20.10) runs carve through
 # contrib/docker/daemon.json.  dockerd runs on a private socket, data-root
 # and exec-root (its own containerd below them), without iptables or a
-# bridge, with the cgroupfs driver; containers use --network none.
+# bridge, with the cgroupfs driver; containers use --network host: Docker adds its
+# libnetwork-setkey hook for --network none as for its bridge, which carve
+# refuses in permeable mode (permeable.bats).
 
 load helpers
 load node
@@ -59,7 +61,7 @@ docker_carve_root() {
 }
 
 @test "docker run: the job's output, its exit status and its environment" {
-	run --separate-stderr docker_ run --rm --runtime carve --network none -e JOB=fwq "$IMAGE" sh -c 'echo "job $JOB"; exit 3'
+	run --separate-stderr docker_ run --rm --runtime carve --network host -e JOB=fwq "$IMAGE" sh -c 'echo "job $JOB"; exit 3'
 	echo "stderr: $stderr"
 	[ "$status" -eq 3 ]
 	[ "$output" = "job fwq" ]
@@ -68,7 +70,7 @@ docker_carve_root() {
 }
 
 @test "docker run -d, exec, stop, rm" {
-	run docker_ run -d --runtime carve --network none --name "$ID" "$IMAGE" sleep 1000
+	run docker_ run -d --runtime carve --network host --name "$ID" "$IMAGE" sleep 1000
 	[ "$status" -eq 0 ]
 	local cid=$output
 	run "$CARVE_BINARY" --root "$(docker_carve_root)" state "$cid"
@@ -89,12 +91,12 @@ docker_carve_root() {
 }
 
 @test "docker run -t and exec -t: a terminal through carve's console socket" {
-	run --separate-stderr docker_ run --rm -t --runtime carve --network none "$IMAGE" sh -c 'tty; test -t 0 && echo stdin is a terminal' </dev/null
+	run --separate-stderr docker_ run --rm -t --runtime carve --network host "$IMAGE" sh -c 'tty; test -t 0 && echo stdin is a terminal' </dev/null
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == /dev/pts/* ]]
 	[ "${lines[1]}" = $'stdin is a terminal\r' ]
 
-	docker_ run -d --runtime carve --network none --name "$ID" "$IMAGE" sleep 1000
+	docker_ run -d --runtime carve --network host --name "$ID" "$IMAGE" sleep 1000
 	run --separate-stderr docker_ exec -t "$ID" tty </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == /dev/pts/* ]]
@@ -104,7 +106,7 @@ docker_carve_root() {
 
 @test "docker run --cpuset-cpus --memory: the container's CPUs and memory limit" {
 	clients_node_setup
-	run --separate-stderr docker_ run --rm --runtime carve --network none --cpuset-cpus "$LAST" --memory 64m "$IMAGE" sh -c \
+	run --separate-stderr docker_ run --rm --runtime carve --network host --cpuset-cpus "$LAST" --memory 64m "$IMAGE" sh -c \
 		'grep Cpus_allowed_list /proc/self/status; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Cpus_allowed_list:	$LAST" ]
@@ -117,7 +119,7 @@ docker_carve_root() {
 	docker_ run --help | grep -q -- '--annotation' ||
 		skip "docker $(docker_ version --format '{{.Client.Version}}') has no \`docker run --annotation\` (Docker 24 and later)"
 	clients_node_setup
-	run docker_ run -d --runtime carve --network none --name "$ID" --annotation carve.cpus="$LAST" "$IMAGE" sleep 1000
+	run docker_ run -d --runtime carve --network host --name "$ID" --annotation carve.cpus="$LAST" "$IMAGE" sleep 1000
 	[ "$status" -eq 0 ]
 	local cid=$output
 	run clients_partition "$cid"
