@@ -181,12 +181,7 @@ clients_show_calls() {
 # The node's CPUs, for the compute-container tests (node.bash's node_setup
 # without its bundle); skips when the node cannot make a partition.
 clients_node_setup() {
-	[ -w "$CPUSET/cpuset.cpu_exclusive" ] || skip "needs the cgroup v1 cpuset hierarchy at $CPUSET"
-	ONLINE=$(cat /sys/devices/system/cpu/online)
-	CPUS=($(expand_list "$ONLINE"))
-	[ "${#CPUS[@]}" -ge 2 ] || skip "needs two online CPUs (the ServiceOS keeps one)"
-	FIRST=${CPUS[0]}
-	LAST=${CPUS[${#CPUS[@]} - 1]}
+	node_cpus
 	node_settings >"$BATS_TEST_TMPDIR/settings.before"
 	kthread_affinities >"$BATS_TEST_TMPDIR/kthreads.before"
 }

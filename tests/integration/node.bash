@@ -93,13 +93,19 @@ tasks_on_cpu() {
 	return 0
 }
 
-node_setup() {
+# The node's CPUs (ONLINE, CPUS, FIRST, LAST); skips when the node cannot
+# make a partition.  node_setup and the client suites start with it.
+node_cpus() {
 	[ -w "$CPUSET/cpuset.cpu_exclusive" ] || skip "needs the cgroup v1 cpuset hierarchy at $CPUSET"
 	ONLINE=$(cat /sys/devices/system/cpu/online)
 	CPUS=($(expand_list "$ONLINE"))
 	[ "${#CPUS[@]}" -ge 2 ] || skip "needs two online CPUs (the ServiceOS keeps one)"
 	FIRST=${CPUS[0]}
 	LAST=${CPUS[${#CPUS[@]} - 1]}
+}
+
+node_setup() {
+	node_cpus
 	setup_common
 	ROOT2="$BATS_TEST_TMPDIR/carve-root2"
 	LEDGER="$BATS_TEST_TMPDIR/ledger/ledger"
