@@ -515,6 +515,20 @@ carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err)
   return 0;
 }
 
+int
+carve_ledger_parse (const char *path, const char *boot_id, const char *buf, carve_ledger_t *ret, carve_error_t *err)
+{
+  cleanup_ledger carve_ledger_t l = xzalloc (sizeof (*l));
+
+  l->lock_fd = -1;
+  l->path = xstrdup (path);
+  l->boot_id = xstrdup (boot_id);
+  if (load (l, buf, err) < 0)
+    return -1;
+  *ret = steal_pointer (&l);
+  return 0;
+}
+
 /* --- writing ------------------------------------------------------------ */
 
 void

@@ -132,6 +132,12 @@ typedef struct carve_ledger_s *carve_ledger_t;
    before the last commit (every commit keeps it), and says so in
    ->recovered; when that is corrupt too, an error naming both.  */
 int carve_ledger_open (const char *path, carve_ledger_t *ret, carve_error_t *err);
+/* Reads BUF (NUL-terminated, the content of PATH) as the ledger of the boot
+   BOOT_ID, without the lock or the fallback to PATH.prev: a corrupt ledger
+   fails naming PATH and what is wrong.  For the fuzz target and tests;
+   carve_ledger_close frees it (it never commits).  */
+int carve_ledger_parse (const char *path, const char *boot_id, const char *buf, carve_ledger_t *ret,
+                        carve_error_t *err);
 /* Writes the ledger atomically; it stays open and locked.  */
 int carve_ledger_commit (carve_ledger_t l, carve_error_t *err);
 /* Unlocks and frees, without writing.  */

@@ -194,12 +194,6 @@ int
 carve_state_load (const char *root, const char *id, struct carve_state_s **ret, carve_error_t *err)
 {
   cleanup_free char *dir = NULL, *path = NULL, *buf = NULL;
-  cleanup_yajl_val yajl_val tree = NULL;
-  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
-  const char *ann_path[] = { "annotations", NULL };
-  const char *compute_path[] = { "compute", NULL };
-  char errbuf[256];
-  yajl_val ann, compute;
 
   if (carve_state_validate_id (id, err) < 0)
     return -1;
@@ -214,6 +208,19 @@ carve_state_load (const char *root, const char *id, struct carve_state_s **ret, 
         }
       return -1;
     }
+  return carve_state_parse (id, path, buf, ret, err);
+}
+
+int
+carve_state_parse (const char *id, const char *path, const char *buf, struct carve_state_s **ret, carve_error_t *err)
+{
+  cleanup_yajl_val yajl_val tree = NULL;
+  CARVE_CLEANUP (state) struct carve_state_s *st = NULL;
+  const char *ann_path[] = { "annotations", NULL };
+  const char *compute_path[] = { "compute", NULL };
+  char errbuf[256];
+  yajl_val ann, compute;
+
   tree = yajl_tree_parse (buf, errbuf, sizeof (errbuf));
   if (tree == NULL || !YAJL_IS_OBJECT (tree))
     return carve_make_error (err, 0, "container `%s`: corrupt state file `%s`", id, path);

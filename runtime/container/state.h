@@ -60,6 +60,10 @@ char *carve_state_dir (const char *root, const char *id);
 int carve_state_save (const char *dir, const struct carve_state_s *st, carve_error_t *err);
 /* Loads <root>/<id>/state.json: "container `id` does not exist" when absent.  */
 int carve_state_load (const char *root, const char *id, struct carve_state_s **ret, carve_error_t *err);
+/* The same from BUF (NUL-terminated), the content of PATH, which messages
+   name; the fuzz target reads state files this way.  */
+int carve_state_parse (const char *id, const char *path, const char *buf, struct carve_state_s **ret,
+                       carve_error_t *err);
 void carve_state_free (struct carve_state_s *st);
 CARVE_DEFINE_CLEANUP (state, struct carve_state_s *, carve_state_free)
 
