@@ -33,7 +33,8 @@
 #define U32V(js, T, m) ROW (js, T, m, CARVE_SPEC_UINT32V, NO, offsetof (T, m##_len), )
 #define MAP(js, T, m) ROW (js, T, m, CARVE_SPEC_MAP, NO, NO, )
 #define OBJ(js, T, m, ty, ...) ROW (js, T, m, CARVE_SPEC_OBJECT, NO, NO, .type = &ty, __VA_ARGS__)
-#define OBJV(js, T, m, ty) ROW (js, T, m, CARVE_SPEC_OBJECTV, NO, offsetof (T, m##_len), .type = &ty)
+#define OBJV(js, T, m, ty, ...)                                                                                        \
+  ROW (js, T, m, CARVE_SPEC_OBJECTV, NO, offsetof (T, m##_len), .type = &ty, __VA_ARGS__)
 #define OBJMAP(js, T, m, ty) ROW (js, T, m, CARVE_SPEC_OBJECTMAP, NO, offsetof (T, m##_len), .type = &ty)
 
 #define REQ .required = true
@@ -537,7 +538,7 @@ TYPE (linux_type, struct carve_spec_linux_s, .check = check_linux);
 static const struct carve_spec_field_s spec_type_fields[] = {
   STR ("ociVersion", T, oci_version, REQ, .check = carve_spec_check_oci_version),
   OBJ ("root", T, root, root_type, REQ),
-  OBJV ("mounts", T, mounts, mount_type),
+  OBJV ("mounts", T, mounts, mount_type, .max = CARVE_SPEC_MOUNTS_MAX),
   OBJ ("process", T, process, process_type, ),
   STR ("hostname", T, hostname, ),
   STR ("domainname", T, domainname, ),

@@ -372,6 +372,9 @@ parse_objectv (const struct carve_spec_field_s *field, const char *jpath, yajl_v
   if (v->type != yajl_t_array)
     return type_error (jpath, "an array of objects", v, err);
   n = v->u.array.len;
+  if (field->max > 0 && n > (size_t)field->max)
+    return carve_make_error (err, 0, "%s: %zu entries, more than the %lld carve takes", jpath, n,
+                             (long long)field->max);
   objs = xcalloc (n + 1, sizeof (void *));
   for (i = 0; i < n; i++)
     {
@@ -620,6 +623,15 @@ carve_spec_parse_document (const struct carve_spec_type_s *type, const char *doc
   char errbuf[1024];
   void *obj = NULL;
 
+  /* yajl's tree takes several times the text's size: a document far
+     beyond any real one is refused before it is parsed, so a runaway
+     generator cannot make carve run the node out of memory.  */
+  if (len > CARVE_SPEC_DOCUMENT_MAX)
+    {
+      carve_make_error (err, EFBIG, "%s: %zu bytes, more than the %d MiB carve reads", doc, len,
+                        CARVE_SPEC_DOCUMENT_MAX >> 20);
+      return NULL;
+    }
   if (precheck (doc, json, len, err) < 0)
     return NULL;
   buf = xmalloc (len + 1);

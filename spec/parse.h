@@ -44,7 +44,8 @@ struct carve_spec_field_s
   bool required;
   /* For strings, and each string of a string array or map value.  */
   int (*check) (const char *value, carve_error_t *err);
-  /* For integers, when min < max: the allowed range beyond the type's own.  */
+  /* For integers, when min < max: the allowed range beyond the type's own.
+     For arrays of objects, when max > 0: the most entries taken.  */
   int64_t min, max;
 };
 

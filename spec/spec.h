@@ -40,6 +40,13 @@
 /* CPU and NUMA node lists may name indexes below this (NR_CPUS's maximum).  */
 #define CARVE_SPEC_CPU_LIST_MAX 8192
 
+/* The largest config.json, process.json or resources document carve
+   parses (a real one is kilobytes), and the most entries of `mounts`: far
+   below the kernel's fs.mount-max (100000 mounts per namespace), so a
+   config that could never be set up is refused before anything is made.  */
+#define CARVE_SPEC_DOCUMENT_MAX (16 << 20)
+#define CARVE_SPEC_MOUNTS_MAX 4096
+
 struct carve_spec_map_s
 {
   char **keys;

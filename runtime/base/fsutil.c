@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,22 +60,26 @@ carve_read_all (int fd, void *buf, size_t len)
 }
 
 int
-carve_read_file_at (int dirfd, const char *path, char **ret_buf, size_t *ret_len, carve_error_t *err)
+carve_read_fd_max (int fd, const char *name, size_t max, char **ret_buf, size_t *ret_len, carve_error_t *err)
 {
-  cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;
   size_t len = 0, cap = 4096;
+  struct stat st;
 
-  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return carve_make_error (err, errno, "open `%s`", path);
-
+  /* A regular file too large is refused before a byte is read; anything
+     else (a pipe, /dev/zero) when it goes past MAX, so neither a runaway
+     generator nor a config.json pointing at a device takes the node's
+     memory or time.  */
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (uintmax_t)st.st_size > max)
+    return carve_make_error (err, EFBIG, "`%s`: larger than %zu MiB", name, max >> 20);
   buf = xmalloc (cap);
   for (;;)
     {
       ssize_t r;
       if (len + 1 >= cap)
         {
+          if (len > max)
+            return carve_make_error (err, EFBIG, "`%s`: larger than %zu MiB", name, max >> 20);
           cap *= 2;
           buf = xrealloc (buf, cap);
         }
@@ -83,17 +88,36 @@ carve_read_file_at (int dirfd, const char *path, char **ret_buf, size_t *ret_len
         {
           if (errno == EINTR)
             continue;
-          return carve_make_error (err, errno, "read `%s`", path);
+          return carve_make_error (err, errno, "read `%s`", name);
         }
       if (r == 0)
         break;
       len += (size_t) r;
     }
+  if (len > max)
+    return carve_make_error (err, EFBIG, "`%s`: larger than %zu MiB", name, max >> 20);
   buf[len] = '\0';
   if (ret_len)
     *ret_len = len;
   *ret_buf = steal_pointer (&buf);
   return 0;
+}
+
+int
+carve_read_file_max (int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len, carve_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return carve_make_error (err, errno, "open `%s`", path);
+  return carve_read_fd_max (fd, path, max, ret_buf, ret_len, err);
+}
+
+int
+carve_read_file_at (int dirfd, const char *path, char **ret_buf, size_t *ret_len, carve_error_t *err)
+{
+  return carve_read_file_max (dirfd, path, CARVE_READ_FILE_MAX, ret_buf, ret_len, err);
 }
 
 int

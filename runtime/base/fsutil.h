@@ -8,8 +8,18 @@
 
 #include "error.h"
 
-/* Reads the whole file into a NUL-terminated buffer.  DIRFD may be AT_FDCWD.  */
+/* Reads the whole file into a NUL-terminated buffer.  DIRFD may be AT_FDCWD.
+   Nothing carve reads is near CARVE_READ_FILE_MAX: a larger file fails
+   with EFBIG.  */
+#define CARVE_READ_FILE_MAX ((size_t)64 << 20)
 int carve_read_file_at (int dirfd, const char *path, char **ret_buf, size_t *ret_len, carve_error_t *err);
+/* The same with a bound of MAX bytes: "`PATH`: larger than N MiB" (EFBIG),
+   before reading when PATH is a regular file, once MAX is passed when it is
+   not.  carve_read_fd_max reads FD to its end the same way; NAME is what
+   the messages call it.  */
+int carve_read_file_max (int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                         carve_error_t *err);
+int carve_read_fd_max (int fd, const char *name, size_t max, char **ret_buf, size_t *ret_len, carve_error_t *err);
 int carve_read_file (const char *path, char **ret_buf, size_t *ret_len, carve_error_t *err);
 
 /* Writes DATA with a single write(2) to an existing file (cgroup, proc and

@@ -475,7 +475,7 @@ read_bundle (struct create_s *c, carve_error_t *err)
   if (c->bundle == NULL)
     return carve_make_error (err, errno, "bundle `%s`", opts->bundle ? opts->bundle : ".");
   c->config_path = opts->config_path ? xstrdup (opts->config_path) : carve_path_join (c->bundle, "config.json");
-  if (carve_read_file (c->config_path, &c->config_buf, &c->config_len, err) < 0)
+  if (carve_read_file_max (AT_FDCWD, c->config_path, CARVE_SPEC_DOCUMENT_MAX, &c->config_buf, &c->config_len, err) < 0)
     return -1;
   c->spec = carve_spec_parse (c->config_buf, c->config_len, err);
   if (c->spec == NULL)

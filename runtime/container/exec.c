@@ -88,7 +88,7 @@ build_process (const struct carve_exec_options_s *o, carve_spec_t spec, carve_er
       cleanup_free char *buf = NULL;
       size_t len = 0;
       struct carve_spec_process_s *np;
-      if (carve_read_file (o->process_path, &buf, &len, err) < 0)
+      if (carve_read_file_max (AT_FDCWD, o->process_path, CARVE_SPEC_DOCUMENT_MAX, &buf, &len, err) < 0)
         return carve_error_wrap (err, "--process");
       np = carve_spec_process_parse (buf, len, err);
       if (np == NULL)

@@ -478,30 +478,14 @@ resources_from_file (const char *path, carve_error_t *err)
   cleanup_free char *buf = NULL;
   size_t len = 0;
 
+  /* Bounded, as every document carve parses: `update -r - < /dev/zero`
+     fails at CARVE_SPEC_DOCUMENT_MAX instead of taking the node's memory.  */
   if (strcmp (path, "-") == 0)
     {
-      size_t cap = 0;
-      for (;;)
-        {
-          ssize_t n;
-          if (cap - len < 4096)
-            {
-              cap = cap ? cap * 2 : 8192;
-              buf = xrealloc (buf, cap + 1);
-            }
-          n = read (STDIN_FILENO, buf + len, cap - len);
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            return (carve_make_error (err, errno, "-r: read the standard input"), NULL);
-          if (n == 0)
-            break;
-          len += (size_t)n;
-        }
-      if (buf == NULL)
-        buf = xstrdup ("");
+      if (carve_read_fd_max (STDIN_FILENO, "the standard input", CARVE_SPEC_DOCUMENT_MAX, &buf, &len, err) < 0)
+        return (carve_error_wrap (err, "-r"), NULL);
     }
-  else if (carve_read_file (path, &buf, &len, err) < 0)
+  else if (carve_read_file_max (AT_FDCWD, path, CARVE_SPEC_DOCUMENT_MAX, &buf, &len, err) < 0)
     return (carve_error_wrap (err, "-r"), NULL);
   {
     struct carve_spec_linux_resources_s *r = carve_spec_resources_parse (buf, len, err);
