@@ -376,7 +376,16 @@ carve_compute_request_parse (const carve_spec_t spec, struct carve_compute_reque
         if (strcmp (rows[k].info.name, key) == 0)
           break;
       if (k == CARVE_ANNOTATION_COUNT_)
-        return carve_make_error (err, 0, "annotations.%s: not a carve annotation (`carve features` lists them)", key);
+        {
+          /* A runaway key is named by its start, so the message stays one
+             readable line.  */
+          size_t klen = strlen (key);
+          return carve_make_error (err, 0, "annotations.%.*s%s: not a carve annotation (`carve features` lists them)",
+                                   klen > 64 ? 64 : (int)klen, key, klen > 64 ? "..." : "");
+        }
+      if (strlen (m->values[i]) > CARVE_ANNOTATION_VALUE_MAX)
+        return carve_make_error (err, 0, "%s: a value of %zu bytes, more than the %d carve takes", rows[k].info.jpath,
+                                 strlen (m->values[i]), CARVE_ANNOTATION_VALUE_MAX);
       /* Go's encoding/json keeps the last of duplicate keys; so does the
          map, so each key is here once.  */
       ret->values[k] = xstrdup (m->values[i]);

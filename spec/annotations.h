@@ -38,6 +38,10 @@ enum carve_annotation
   CARVE_ANNOTATION_COUNT_
 };
 
+/* The longest carve.* value taken: a real one is a few dozen bytes, and
+   every message quotes the value, which must stay one readable line.  */
+#define CARVE_ANNOTATION_VALUE_MAX 4096
+
 /* One row of the table.  */
 struct carve_annotation_info_s
 {
