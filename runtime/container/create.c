@@ -39,8 +39,10 @@
 #include "init.h"
 #include "internal.h"
 #include "runtime/compute/compute.h"
+#include "runtime/linux/devices.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/notify.h"
+#include "runtime/linux/safepath.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/linux/sysctl.h"
 #include "spec/annotations.h"
@@ -366,6 +368,9 @@ struct create_s
 
   /* spawn */
   struct carve_init_config_s cfg;
+  /* Where in the rootfs the init's setup may make what was not there (the
+     first missing component of each path), removed again by the rollback.  */
+  char **made;
   pid_t pid;         /* the init, until it is reaped */
   carve_cgroup_t cg; /* its cgroup, once made */
   int pty;
@@ -405,6 +410,7 @@ create_release (struct create_s *c)
   if (c->console_dirfd >= 0)
     close (c->console_dirfd);
   carve_strv_free (c->env);
+  carve_strv_free (c->made);
   carve_state_free (c->st);
   carve_cgroup_free (c->cg);
   if (c->pty >= 0)
@@ -416,6 +422,24 @@ static carve_compute_plan_t
 plan_of (const struct create_s *c)
 {
   return c->st->compute;
+}
+
+/* The mountpoints, device nodes and directories the init made in the
+   rootfs for a create that failed.  The init and everything in its cgroup
+   are dead by now, so its mount namespace is gone with the mounts made on
+   them, and on the host they are plain entries of the bundle's rootfs:
+   left there, a failed create of 4000 mounts would leave 4000 directories
+   in the image.  */
+static void
+remove_made (struct create_s *c)
+{
+  cleanup_close int rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  size_t i;
+
+  if (rootfd < 0)
+    return;
+  for (i = c->made ? carve_strv_length (c->made) : 0; i > 0; i--)
+    carve_safepath_remove_made (rootfd, c->made[i - 1]);
 }
 
 /* Undoes what C records, in the reverse of the order it was done: the init
@@ -451,6 +475,8 @@ rollback (struct create_s *c)
       for (i = 0; warnings && warnings[i]; i++)
         warnf (c->ctx, "%s", warnings[i]);
     }
+  if (c->made)
+    remove_made (c);
   if (c->pid > 0)
     run_poststop_hooks (c->ctx, c->spec, c->st);
   if (c->dir)
@@ -990,10 +1016,52 @@ serve_init (struct create_s *c, carve_error_t *err)
     }
 }
 
+/* Notes, before the init starts, what of the paths its setup may make
+   (mount destinations, devices, process.cwd, /dev/shm, the notify socket's
+   directory) is missing from the rootfs.  Only with a mount namespace:
+   without one the rootfs is the host's "/" and the init makes nothing in
+   it.  */
+static void
+note_missing (struct create_s *c)
+{
+  const struct carve_init_config_s *cfg = &c->cfg;
+  const struct carve_spec_linux_s *lx = c->spec->linux_;
+  cleanup_strv char **paths = NULL;
+  cleanup_close int rootfd = -1;
+  size_t n_paths, i, n = 0;
+
+  if (!cfg->new_mount_ns || (rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return;
+  paths = carve_devices_paths (lx ? lx->devices : NULL, lx ? lx->devices_len : 0);
+  n_paths = carve_strv_length (paths);
+  c->made = xcalloc (c->mounts_len + n_paths + 4, sizeof (char *));
+  for (i = 0; i < c->mounts_len + n_paths + 3; i++)
+    {
+      cleanup_free char *sockdir = NULL;
+      const char *p = NULL;
+      char *missing, *slash;
+
+      if (i < c->mounts_len)
+        p = c->mounts[i]->destination;
+      else if (i < c->mounts_len + n_paths)
+        p = paths[i - c->mounts_len];
+      else if (i == c->mounts_len + n_paths)
+        p = c->spec->process->cwd;
+      else if (i == c->mounts_len + n_paths + 1)
+        p = cfg->permeable ? "/dev/shm" : NULL;
+      else if (cfg->notify_socket_host && (slash = strrchr (cfg->notify_socket_host, '/')) != NULL)
+        p = sockdir = xstrndup (cfg->notify_socket_host, (size_t)(slash - cfg->notify_socket_host));
+      if (p == NULL || *p == '\0' || (missing = carve_safepath_first_missing (rootfd, p)) == NULL)
+        continue;
+      c->made[n++] = missing;
+    }
+}
+
 static int
 spawn (struct create_s *c, carve_error_t *err)
 {
   init_config (c);
+  note_missing (c);
   if (spawn_init (c, err) < 0 || place_init (c, err) < 0 || serve_init (c, err) < 0)
     return -1;
   c->st->pid_start = carve_state_pid_start_time (c->pid);

@@ -242,3 +242,21 @@ carve_devices_setup (int rootfd, struct carve_spec_linux_device_s *const *device
     }
   return 0;
 }
+
+char **
+carve_devices_paths (struct carve_spec_linux_device_s *const *devices, size_t n)
+{
+  static const char *const fixed[] = { "/dev/ptmx", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/pts" };
+  size_t n_default = sizeof (default_nodes) / sizeof (default_nodes[0]), n_fixed = sizeof (fixed) / sizeof (fixed[0]);
+  char **v = xcalloc (n_default + n_fixed + n + 1, sizeof (char *));
+  size_t i, k = 0;
+
+  for (i = 0; i < n_default; i++)
+    v[k++] = xstrdup (default_nodes[i].path);
+  for (i = 0; i < n_fixed; i++)
+    v[k++] = xstrdup (fixed[i]);
+  for (i = 0; i < n; i++)
+    if (devices[i]->path)
+      v[k++] = xstrdup (devices[i]->path);
+  return v;
+}

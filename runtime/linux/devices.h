@@ -24,4 +24,8 @@ struct carve_spec_linux_device_s;
 int carve_devices_setup (int rootfd, struct carve_spec_linux_device_s *const *devices, size_t n, bool bind_from_host,
                          carve_error_t *err);
 
+/* Every path carve_devices_setup may make for DEVICES[0..N), NULL-ended:
+   a create that fails removes what of them it made.  */
+char **carve_devices_paths (struct carve_spec_linux_device_s *const *devices, size_t n);
+
 #endif

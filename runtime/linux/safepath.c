@@ -2,6 +2,7 @@
 #include <config.h>
 #include "runtime/linux/safepath.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -382,4 +383,106 @@ done:
   if (ret_fd)
     *ret_fd = steal_fd (&fd);
   return 0;
+}
+
+char *
+carve_safepath_first_missing (int rootfd, const char *path)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_free char *prefix = xstrdup ("");
+  cleanup_close int parent = -1;
+  char *comp, *save = NULL;
+  struct stat st;
+
+  parent = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0)
+    return NULL;
+  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save))
+    {
+      cleanup_free char *parent_prefix = prefix;
+      int cur;
+
+      prefix = xasprintf ("%s/%s", parent_prefix, comp);
+      cur = open_dir_quiet (rootfd, prefix);
+      if (cur >= 0)
+        {
+          (void)close (parent);
+          parent = cur;
+          continue;
+        }
+      /* Missing, and not as a dangling symlink (whose target, somewhere
+         else in the rootfs, mkdir_p would make): this is where what
+         setup makes begins.  Anything else (a file on the way, a loop)
+         setup fails on, or makes nothing for.  */
+      if (errno == ENOENT && fstatat (parent, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        return steal_pointer (&prefix);
+      return NULL;
+    }
+  return NULL;
+}
+
+#define REMOVE_MAX_DEPTH 256
+
+/* Removes NAME in PARENT when it is what setup makes: a directory once
+   everything in it is removed, an empty regular file, a device node, a
+   symlink, a fifo or a socket.  A regular file with content stays (it is
+   not carve's: a hook wrote it), and the directories above it with it.
+   DEV is the filesystem being cleaned: a mount on the way is another one
+   and stays whole.  Returns true when NAME is gone.  */
+static bool
+remove_made_at (int parent, const char *name, dev_t dev, int depth)
+{
+  cleanup_close int fd = -1;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st, fst;
+  bool all = true;
+
+  if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT;
+  if (st.st_dev != dev)
+    return false;
+  if (!S_ISDIR (st.st_mode))
+    {
+      if (S_ISREG (st.st_mode) && st.st_size > 0)
+        return false;
+      return unlinkat (parent, name, 0) == 0;
+    }
+  if (depth >= REMOVE_MAX_DEPTH)
+    return false;
+  /* O_NOFOLLOW, and the same inode as the one checked: a symlink swapped
+     in meanwhile is never entered.  */
+  fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino)
+    return false;
+  d = fdopendir (fd);
+  if (d == NULL)
+    return false;
+  fd = -1; /* the DIR owns it */
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (!remove_made_at (dirfd (d), de->d_name, dev, depth + 1))
+        all = false;
+    }
+  return all && unlinkat (parent, name, AT_REMOVEDIR) == 0;
+}
+
+void
+carve_safepath_remove_made (int rootfd, const char *path)
+{
+  cleanup_free char *dir = xstrdup (path);
+  cleanup_close int parent = -1;
+  cleanup_error carve_error_t ignored = NULL;
+  char *slash = strrchr (dir, '/');
+  struct stat st;
+
+  if (slash == NULL || slash[1] == '\0')
+    return;
+  *slash = '\0';
+  parent = carve_safepath_open (rootfd, *dir ? dir : "/", O_PATH | O_DIRECTORY, 0, &ignored);
+  if (parent < 0 || fstat (parent, &st) < 0)
+    return;
+  (void)remove_made_at (parent, slash + 1, st.st_dev, 0);
 }

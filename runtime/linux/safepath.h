@@ -43,6 +43,17 @@ int carve_safepath_mkdir_p (int rootfd, const char *path, mode_t mode, int *ret_
    itself rejects a mismatch).  With RET_FD, returns an O_PATH descriptor.  */
 int carve_safepath_create_file (int rootfd, const char *path, mode_t mode, int *ret_fd, carve_error_t *err);
 
+/* What a failed setup made, undone.  carve_safepath_first_missing gives
+   the first component of PATH inside ROOTFD that does not exist ("/m" for
+   "/m/d1" when there is no "/m"), or NULL when all of it exists or setup
+   would make nothing there of its own (a dangling symlink, a file on the
+   way).  carve_safepath_remove_made removes that path again and what is
+   below it, as far as it is what setup makes (directories, empty files,
+   device nodes, symlinks, fifos, sockets) and on the same filesystem,
+   never following a symlink: a file with content, and a mount, stay.  */
+char *carve_safepath_first_missing (int rootfd, const char *path);
+void carve_safepath_remove_made (int rootfd, const char *path);
+
 /* Writes "/proc/self/fd/FD" into BUF and returns BUF.  */
 const char *carve_safepath_fd_path (int fd, char buf[CARVE_SAFEPATH_FD_PATH_MAX]);
 
