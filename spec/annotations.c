@@ -4,6 +4,7 @@
 #include "spec/annotations.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ static int parse_hugepages (enum carve_annotation, const char *, struct carve_co
 static int parse_nodes (enum carve_annotation, const char *, struct carve_compute_request_s *, carve_error_t *);
 static int parse_sched (enum carve_annotation, const char *, struct carve_compute_request_s *, carve_error_t *);
 static int parse_kthreads (enum carve_annotation, const char *, struct carve_compute_request_s *, carve_error_t *);
+static int parse_job (enum carve_annotation, const char *, struct carve_compute_request_s *, carve_error_t *);
 
 #define ROW(key, n, values, fallback, modes, fn) [key] = { { n, "annotations." n, values, fallback, modes }, fn }
 
@@ -60,6 +62,8 @@ static const struct row_s rows[CARVE_ANNOTATION_COUNT_] = {
        "none", "both", NULL),
   ROW (CARVE_ANNOTATION_SYSCALLS_DENY, "carve.syscalls.deny", "system call or profile names, comma-separated", "none",
        "both", NULL),
+  ROW (CARVE_ANNOTATION_JOB, "carve.job", "a job name: letters, digits, `.`, `_`, `-`, first a letter or digit", "none",
+       "permeable", parse_job),
 };
 
 const struct carve_annotation_info_s *
@@ -148,6 +152,61 @@ parse_kthreads (enum carve_annotation key, const char *v, struct carve_compute_r
   (void)req;
   if (strcmp (v, "evict") != 0 && strcmp (v, "keep") != 0)
     return bad (key, v, "is not `evict` or `keep`", err);
+  return 0;
+}
+
+static bool
+job_char (char c, bool first)
+{
+  /* ASCII only, whatever the locale.  */
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return true;
+  return !first && (c == '.' || c == '_' || c == '-');
+}
+
+/* V with control characters as \xNN, so the one-line error stays one
+   line.  */
+static char *
+printable (const char *v)
+{
+  size_t i, n = 0;
+  char *out = xmalloc (strlen (v) * 4 + 1);
+
+  for (i = 0; v[i]; i++)
+    {
+      unsigned char c = (unsigned char)v[i];
+      if (c < 0x20 || c == 0x7f)
+        n += (size_t)sprintf (out + n, "\\x%02x", c);
+      else
+        out[n++] = (char)c;
+    }
+  out[n] = '\0';
+  return out;
+}
+
+/* The name becomes a directory of the node's jobs directory
+   (runtime/compute/job.h), so it can never be a path: no `/`, no `.` or
+   `..` (nothing may start with a dot), nothing a shell or a message would
+   mangle.  */
+static int
+parse_job (enum carve_annotation key, const char *v, struct carve_compute_request_s *req, carve_error_t *err)
+{
+  const char *rule = "letters, digits, `.`, `_` and `-`, first a letter or a digit";
+  size_t i, len = strlen (v);
+  cleanup_free char *shown = NULL;
+
+  (void)req;
+  if (len == 0)
+    return carve_make_error (err, 0, "%s: empty, a job name is %s", rows[key].info.jpath, rule);
+  if (len > CARVE_JOB_NAME_MAX)
+    return carve_make_error (err, 0, "%s: a job name of %zu characters, at most %d are allowed", rows[key].info.jpath,
+                             len, CARVE_JOB_NAME_MAX);
+  for (i = 0; i < len; i++)
+    if (!job_char (v[i], i == 0))
+      {
+        shown = printable (v);
+        return carve_make_error (err, 0, "%s: `%s` is not a job name: %s", rows[key].info.jpath, shown, rule);
+      }
   return 0;
 }
 

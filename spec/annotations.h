@@ -35,6 +35,7 @@ enum carve_annotation
   CARVE_ANNOTATION_KTHREADS,
   CARVE_ANNOTATION_SYSCALLS_FORWARD,
   CARVE_ANNOTATION_SYSCALLS_DENY,
+  CARVE_ANNOTATION_JOB,
   CARVE_ANNOTATION_COUNT_
 };
 
@@ -110,7 +111,7 @@ struct carve_compute_request_s
   int sched_priority; /* FIFO, RR, COOPERATIVE: 1..99 */
 
   /* The values as given (NULL when absent), for messages; carve.syscalls.*
-     are only here (runtime/linux's seccomp reads their lists).  */
+     and carve.job (a checked job name) are only here.  */
   char *values[CARVE_ANNOTATION_COUNT_];
 
   /* A Kubernetes pod's sandbox (io.kubernetes.cri.container-type or
@@ -128,6 +129,10 @@ struct carve_compute_request_s
    for carve.cpus.exclusive=true without carve.cpus.  */
 int carve_compute_request_parse (const carve_spec_t spec, struct carve_compute_request_s *ret, carve_error_t *err);
 void carve_compute_request_release (struct carve_compute_request_s *req);
+
+/* The longest carve.job name: a directory name under the node's jobs
+   directory, short enough for any message.  */
+#define CARVE_JOB_NAME_MAX 64
 
 /* Whether REQ asks runtime/compute for anything (CPUs, memory, a
    scheduling policy); syscalls and isolation are not compute's.  */

@@ -1207,7 +1207,29 @@ test_annotations (void)
   /* A sandbox's values are still checked: a bad one fails the pod at once.  */
   BAD_ANNOTATION ("\"io.kubernetes.cri.container-type\": \"sandbox\", \"carve.cpus\": \"x\"",
                   "annotations.carve.cpus: `x` is not a CPU list");
+  /* carve.job names a directory: never a path, never empty or too long,
+     and the message stays one line whatever the value holds.  */
+  BAD_ANNOTATION ("\"carve.job\": \"\"", "annotations.carve.job: empty, a job name is letters");
+  BAD_ANNOTATION ("\"carve.job\": \"..\"", "annotations.carve.job: `..` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \".x\"", "annotations.carve.job: `.x` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"/\"", "annotations.carve.job: `/` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"a/b\"", "annotations.carve.job: `a/b` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"a b\"", "annotations.carve.job: `a b` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"j\\u00f6b\"", "annotations.carve.job: `j\xc3\xb6" "b` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"a\\nb\"", "annotations.carve.job: `a\\x0ab` is not a job name");
+  BAD_ANNOTATION ("\"carve.job\": \"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"",
+                  "annotations.carve.job: a job name of 65 characters, at most 64");
 #undef BAD_ANNOTATION
+  /* Good names, the longest included; a sandbox drops the job.  */
+  EXPECT (request_of ("\"carve.job\": \"1234.0_x-Y\"", &r, &err) == 0);
+  EXPECT_STR (r.values[CARVE_ANNOTATION_JOB], "1234.0_x-Y");
+  EXPECT (!carve_compute_request_active (&r));
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"carve.job\": \"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"", &r, &err) == 0);
+  carve_compute_request_release (&r);
+  EXPECT (request_of ("\"io.kubernetes.cri.container-type\": \"sandbox\", \"carve.job\": \"a\"", &r, &err) == 0);
+  EXPECT (r.values[CARVE_ANNOTATION_JOB] == NULL);
+  carve_compute_request_release (&r);
   /* The table is the one list: every key once, each with its JSON path.  */
   {
     const char *const *names = carve_annotation_names ();
