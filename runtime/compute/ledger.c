@@ -27,6 +27,7 @@
 #include "runtime/base/procstat.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/linux/affinity.h"
+#include "runtime/linux/hostmount.h"
 #include "spec/emit.h"
 #include "spec/json.h"
 
@@ -173,7 +174,7 @@ carve_ledger_setting_used_by (const struct carve_ledger_setting_s *s, const char
 
 /* --- reading ------------------------------------------------------------ */
 
-static const char *const kind_names[] = { "file", "affinity", "cgroup_dir" };
+static const char *const kind_names[] = { "file", "affinity", "cgroup_dir", "mount" };
 static const char *const derive_names[] = { "fixed", "minus_owned", "minus_evicted", "plus_users" };
 
 static int
@@ -815,6 +816,22 @@ carve_ledger_record_cgroup_dir (carve_ledger_t l, const char *owner, const char 
   return s;
 }
 
+struct carve_ledger_setting_s *
+carve_ledger_record_mount (carve_ledger_t l, const char *owner, const char *path)
+{
+  struct carve_ledger_setting_s *s = carve_ledger_find_setting (l, CARVE_LEDGER_MOUNT, path);
+
+  if (s == NULL)
+    {
+      s = xzalloc (sizeof (*s));
+      s->kind = CARVE_LEDGER_MOUNT;
+      s->path = xstrdup (path);
+      add_setting (l, s);
+    }
+  setting_add_user (s, owner);
+  return s;
+}
+
 void
 carve_ledger_forget (carve_ledger_t l, struct carve_ledger_setting_s *s)
 {
@@ -958,6 +975,9 @@ restore_one (const struct carve_ledger_setting_s *s, carve_error_t *err)
 
     case CARVE_LEDGER_CGROUP_DIR:
       return remove_cgroup_dir (s->path, err);
+
+    case CARVE_LEDGER_MOUNT:
+      return carve_hostmount_remove (s->path, err);
     }
   return 0;
 }
@@ -1032,7 +1052,8 @@ carve_ledger_derived_value (carve_ledger_t l, const struct carve_ledger_setting_
   carve_error_t e = NULL;
   size_t i;
 
-  if (s->derive == CARVE_LEDGER_FIXED || s->kind == CARVE_LEDGER_CGROUP_DIR || s->original == NULL)
+  if (s->derive == CARVE_LEDGER_FIXED || s->kind == CARVE_LEDGER_CGROUP_DIR || s->kind == CARVE_LEDGER_MOUNT
+      || s->original == NULL)
     return NULL;
   if (parse_value (s, s->original, &orig, &e) < 0)
     {

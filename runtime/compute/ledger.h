@@ -14,7 +14,7 @@
                          "kthreads", "cpuset", "memory", "memory_units",
                          "memory_nodes", "hugepage_size",
                          "hugepages": [ { "node", "pages" } ] } ],
-       "settings": [ { "kind": "file"|"affinity"|"cgroup_dir", "path",
+       "settings": [ { "kind": "file"|"affinity"|"cgroup_dir"|"mount", "path",
                        "pid", "start_time", "original", "derive", "hex",
                        "users": [ KEY... ] } ] }  */
 #ifndef CARVE_COMPUTE_LEDGER_H
@@ -77,8 +77,10 @@ enum carve_ledger_setting_kind
 {
   CARVE_LEDGER_FILE,      /* PATH's content (a sysfs, procfs or cgroup file) */
   CARVE_LEDGER_AFFINITY,  /* the CPU affinity of task PID (a kernel thread) */
-  CARVE_LEDGER_CGROUP_DIR /* a cgroup directory carve created for the node; restore = move its tasks to the parent,
-                             rmdir (it stays while it holds sub-cgroups someone else made) */
+  CARVE_LEDGER_CGROUP_DIR, /* a cgroup directory carve created for the node; restore = move its tasks to the parent,
+                              rmdir (it stays while it holds sub-cgroups someone else made) */
+  CARVE_LEDGER_MOUNT       /* a directory carve made and mounted on in the host's mount namespace (a job's /dev/shm);
+                              restore = unmount whatever is mounted there, rmdir */
 };
 
 /* How the value of a FILE or AFFINITY setting follows the partitions while
@@ -97,7 +99,7 @@ enum carve_ledger_derive
 struct carve_ledger_setting_s
 {
   enum carve_ledger_setting_kind kind;
-  char *path;                    /* FILE, CGROUP_DIR: the path; AFFINITY: "/proc/PID" */
+  char *path;                    /* FILE, CGROUP_DIR, MOUNT: the path; AFFINITY: "/proc/PID" */
   pid_t pid;                     /* AFFINITY */
   unsigned long long start_time; /* AFFINITY: a reused PID is never touched */
   char *original; /* FILE: the content before carve's first change (trailing newline dropped); AFFINITY: a CPU list */
@@ -170,6 +172,9 @@ struct carve_ledger_setting_s *carve_ledger_record_affinity (carve_ledger_t l, c
                                                              carve_error_t *err);
 struct carve_ledger_setting_s *carve_ledger_record_cgroup_dir (carve_ledger_t l, const char *owner, const char *path,
                                                                carve_error_t *err);
+/* MOUNT: recorded before the directory is made, so a carve killed between
+   the mkdir, the mount and its next commit leaves a record of both.  */
+struct carve_ledger_setting_s *carve_ledger_record_mount (carve_ledger_t l, const char *owner, const char *path);
 struct carve_ledger_setting_s *carve_ledger_find_setting (carve_ledger_t l, enum carve_ledger_setting_kind kind,
                                                           const char *path);
 /* True when the partition with key OWNER is among S's users.  */
@@ -190,7 +195,7 @@ void carve_ledger_restore_unused (carve_ledger_t l, char ***warnings);
 bool carve_ledger_has_unused (carve_ledger_t l);
 
 /* The value a derived setting S should have for the partitions in L now
-   (NULL for a FIXED one or a CGROUP_DIR), a CPU list or, for a hex
+   (NULL for a FIXED one, a CGROUP_DIR or a MOUNT), a CPU list or, for a hex
    setting, a mask NR_CPUS wide.  MINUS_EVICTED never gives an empty set:
    what would have no CPU left (an IRQ, a workqueue, a thread of an IRQ)
    gets ONLINE minus the evicted CPUs.  */

@@ -139,6 +139,10 @@ restore_node() {
 				done
 				rmdir "$path" 2>/dev/null
 				;;
+			mount)
+				while mountpoint -q "$path" 2>/dev/null; do umount -l "$path" || break; done
+				rmdir "$path" 2>/dev/null
+				;;
 			esac
 		done
 	return 0

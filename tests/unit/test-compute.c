@@ -447,6 +447,52 @@ test_ledger_restore (void)
   return 0;
 }
 
+/* A MOUNT setting: kept through a commit and a reload, restored by
+   unmounting and removing its directory once its last user leaves, and
+   done when the directory is gone already (a delete killed after it).  */
+static int
+test_ledger_mount (void)
+{
+  cleanup_free char *dir = make_tmp ();
+  cleanup_free char *path = carve_path_join (dir, "ledger");
+  cleanup_free char *shm = carve_path_join (dir, "jobs/a");
+  cleanup_free char *gone = carve_path_join (dir, "jobs/b");
+  cleanup_strv char **warnings = NULL;
+  struct carve_ledger_partition_s *p, *q;
+  struct carve_ledger_setting_s *s;
+  carve_ledger_t l = NULL;
+  carve_error_t err = NULL;
+
+  EXPECT (carve_ledger_open (path, &l, &err) == 0);
+  p = carve_ledger_add (l, "/r", "p");
+  q = carve_ledger_add (l, "/r", "q");
+  s = carve_ledger_record_mount (l, p->key, shm);
+  EXPECT (s != NULL && s->kind == CARVE_LEDGER_MOUNT);
+  EXPECT (carve_ledger_record_mount (l, q->key, shm) == s && s->n_users == 2);
+  EXPECT (carve_ledger_record_mount (l, p->key, gone) != NULL);
+  EXPECT (carve_ledger_derived_value (l, s, NULL, 0) == NULL);
+  EXPECT (carve_ledger_commit (l, &err) == 0);
+  carve_ledger_close (l);
+  l = NULL;
+
+  EXPECT (carve_ledger_open (path, &l, &err) == 0);
+  s = carve_ledger_find_setting (l, CARVE_LEDGER_MOUNT, shm);
+  EXPECT (s && s->n_users == 2 && s->original == NULL);
+  /* A plain directory here (no privileges to mount in a unit test): the
+     restore finds nothing mounted and removes it.  */
+  EXPECT (carve_mkdir_p (shm, 0700, &err) == 0);
+  carve_ledger_remove (l, carve_ledger_find (l, "/r", "p"));
+  carve_ledger_restore_unused (l, &warnings);
+  EXPECT (warnings == NULL || warnings[0] == NULL);
+  EXPECT (carve_path_exists (shm) && l->n_settings == 1);
+  carve_ledger_remove (l, carve_ledger_find (l, "/r", "q"));
+  carve_ledger_restore_unused (l, &warnings);
+  EXPECT (warnings == NULL || warnings[0] == NULL);
+  EXPECT (!carve_path_exists (shm) && l->n_settings == 0);
+  carve_ledger_close (l);
+  return 0;
+}
+
 static int
 test_ledger_affinity (void)
 {
@@ -991,6 +1037,6 @@ test_noise (void)
 
 UNIT_MAIN (UNIT_CASE (test_ledger_roundtrip), UNIT_CASE (test_ledger_corrupt_and_reboot), UNIT_CASE (test_ledger_version1),
            UNIT_CASE (test_ledger_liveness), UNIT_CASE (test_ledger_concurrent_claims), UNIT_CASE (test_ledger_restore),
-           UNIT_CASE (test_ledger_affinity), UNIT_CASE (test_ledger_derived), UNIT_CASE (test_topology_pick),
+           UNIT_CASE (test_ledger_mount), UNIT_CASE (test_ledger_affinity), UNIT_CASE (test_ledger_derived), UNIT_CASE (test_topology_pick),
            UNIT_CASE (test_cpuset_v1), UNIT_CASE (test_cpuset_v1_refuses_busy), UNIT_CASE (test_cpuset_v2),
            UNIT_CASE (test_noise))
