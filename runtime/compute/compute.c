@@ -21,6 +21,7 @@
 #include "runtime/base/fault.h"
 #include "runtime/base/xalloc.h"
 #include "runtime/compute/cpus.h"
+#include "runtime/compute/job.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/memory.h"
 #include "runtime/compute/noise.h"
@@ -112,7 +113,7 @@ plan_sched (carve_compute_plan_t plan, const struct carve_compute_request_s *req
     plan->sched_source = xasprintf ("process.scheduler %s", policy ? policy : "none");
   /* Only a compute container's: runc grants none, and a plain container
      with a real-time policy fails as it would under runc.  */
-  plan->rt_grant = plan->partition && carve_sched_needs_rt_grant (policy);
+  plan->rt_grant = carve_compute_request_active (req) && carve_sched_needs_rt_grant (policy);
   plan->rt_runtime = -1;
   if (res && res->cpu && res->cpu->has_realtime_runtime && res->cpu->realtime_runtime >= 0)
     plan->rt_runtime = res->cpu->realtime_runtime;
@@ -147,7 +148,7 @@ check_request (const struct carve_compute_request_s *req, const carve_spec_t spe
   a = plan->ask = xzalloc (sizeof (*plan->ask));
   a->node = node;
   plan->ledger = xstrdup (node->ledger);
-  plan->partition = carve_compute_request_active (req);
+  plan->partition = carve_compute_request_active (req) || req->values[CARVE_ANNOTATION_JOB] != NULL;
   if (req->cpus_kind != CARVE_CPUS_NONE && plan_cpus (plan, req, err) < 0)
     return -1;
   if (carve_memory_check (req, node, &a->memory, err) < 0)
@@ -160,6 +161,18 @@ check_request (const struct carve_compute_request_s *req, const carve_spec_t spe
                              "host's `/` and no mount namespace is created)",
                              carve_annotation_jpath (CARVE_ANNOTATION_MEMORY_HUGEPAGES),
                              req->values[CARVE_ANNOTATION_MEMORY_HUGEPAGES]);
+  if (req->values[CARVE_ANNOTATION_JOB])
+    {
+      /* Without a mount namespace the container's /dev/shm is the host's
+         itself, the very one the job asked not to share: refused, never
+         quietly shared.  */
+      if (!mount_ns)
+        return carve_make_error (err, 0,
+                                 "%s: `%s`: the job's /dev/shm is mounted in the container's own mount namespace, "
+                                 "and this container has none (root.path is the host's `/`)",
+                                 carve_annotation_jpath (CARVE_ANNOTATION_JOB), req->values[CARVE_ANNOTATION_JOB]);
+      plan->job = xstrdup (req->values[CARVE_ANNOTATION_JOB]);
+    }
   plan_sched (plan, req, spec);
   if (plan_syscalls (plan, req, err) < 0)
     return -1;
@@ -507,7 +520,8 @@ claim (carve_compute_plan_t plan, const carve_spec_t spec, const char *root, con
     }
   carve_fault_point ("compute:recorded");
   if (carve_memory_claim (l, plan->ask->node, &plan->ask->memory, p, err) < 0 || carve_ledger_commit (l, err) < 0
-      || plan_resources (plan, p, spec, err) < 0 || prepare_node (plan, l, p, ret_warnings, err) < 0)
+      || plan_resources (plan, p, spec, err) < 0 || prepare_node (plan, l, p, ret_warnings, err) < 0
+      || (plan->job && carve_job_claim (l, p->key, plan->job, &plan->job_dir, err) < 0))
     {
       /* Nothing of it stays: the partition, its cpuset, every setting
          made for it.  */

@@ -42,8 +42,9 @@
 /* What create does for a container's carve.* request.  */
 struct carve_compute_plan_s
 {
-  /* A partition is recorded in the node ledger for ROOT/ID (CPUs, memory
-     or a scheduling policy asked for); false: nothing to claim.  */
+  /* A partition is recorded in the node ledger for ROOT/ID (CPUs, memory,
+     a scheduling policy or a job's /dev/shm asked for); false: nothing to
+     claim.  */
   bool partition;
   char *ledger; /* the node config's ledger */
   char *root;   /* the state root, canonical, once claimed */
@@ -82,6 +83,12 @@ struct carve_compute_plan_s
   bool rt_grant;
   int64_t rt_runtime;
 
+  /* carve.job: the job's name (NULL: none) and, once claimed, the
+     directory of its /dev/shm in the host's mount namespace, which the
+     container's /dev/shm is instead of the host's.  */
+  char *job;
+  char *job_dir;
+
   /* carve.syscalls.forward and carve.syscalls.deny, as system call names
      (NULL: none); exec'd processes get the same.  */
   char **syscalls_forward;
@@ -116,8 +123,9 @@ typedef struct carve_compute_plan_s *carve_compute_plan_t;
    ROOT/ID/state.json exists, reserves the huge pages and prepares the
    node: the v1 exclusive cpuset partition (carve.compute, carve.serviceos,
    other cpusets shrunk; the plan's cpuset_path is where the container's
-   cpuset goes) and kernel-noise eviction, every setting recorded before it
-   changes.  The plan's resources and mount say what the partition makes of
+   cpuset goes), kernel-noise eviction and the job's /dev/shm (job.h),
+   every setting recorded before it changes.  carve.job needs MOUNT_NS
+   (the caller drops it in oci mode, where it does not apply).  The plan's resources and mount say what the partition makes of
    SPEC (only read).  What is best effort and failed (an IRQ that refused a
    new affinity) comes back in *RET_WARNINGS.  On failure nothing is left
    in the ledger or on the node.  */

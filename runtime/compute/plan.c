@@ -30,6 +30,8 @@ carve_compute_plan_free (carve_compute_plan_t plan)
   carve_strv_free (plan->syscalls_deny);
   free (plan->cpus_source);
   free (plan->sched_source);
+  free (plan->job);
+  free (plan->job_dir);
   if (plan->ask)
     {
       carve_topology_free (plan->ask->topo);
@@ -77,6 +79,8 @@ carve_compute_plan_gen (yajl_gen g, const struct carve_compute_plan_s *plan)
         carve_spec_gen_key_int (g, "priority", plan->scheduler->priority);
       yajl_gen_map_close (g);
     }
+  carve_spec_gen_key_str_or_null (g, "job", plan->job);
+  carve_spec_gen_key_str_or_null (g, "job_shm", plan->job_dir);
   gen_strv (g, "syscalls_forward", plan->syscalls_forward);
   gen_strv (g, "syscalls_deny", plan->syscalls_deny);
 }
@@ -161,6 +165,10 @@ carve_compute_plan_load (yajl_val v, carve_compute_plan_t *ret, carve_error_t *e
   plan->memory = f && YAJL_IS_INTEGER (f) ? (uint64_t)YAJL_GET_INTEGER (f) : 0;
   f = member (v, "hugepage_size");
   plan->hugepage_size = f && YAJL_IS_INTEGER (f) ? (uint64_t)YAJL_GET_INTEGER (f) : 0;
+  f = member (v, "job");
+  plan->job = f && YAJL_IS_STRING (f) ? xstrdup (YAJL_GET_STRING (f)) : NULL;
+  f = member (v, "job_shm");
+  plan->job_dir = f && YAJL_IS_STRING (f) ? xstrdup (YAJL_GET_STRING (f)) : NULL;
   if (load_scheduler (v, &plan->scheduler) < 0)
     return carve_make_error (err, EINVAL, "compute.scheduler: not a policy and a priority");
   if (load_strv (v, "syscalls_forward", &plan->syscalls_forward) < 0

@@ -40,6 +40,7 @@
 #include "internal.h"
 #include "runtime/compute/compute.h"
 #include "runtime/linux/devices.h"
+#include "runtime/linux/hostmount.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/notify.h"
 #include "runtime/linux/safepath.h"
@@ -359,6 +360,7 @@ struct create_s
   char *dir;    /* the state directory: the id is ours */
   int dir_lock; /* its lock, held until state.json is saved */
   bool claimed; /* a partition in the node ledger */
+  int job_shm;  /* a detached copy of the job's /dev/shm, for the init */
   char *notify_dir, *notify_in_container;
   int fifo_fd;
   int sync_fds[2];
@@ -409,6 +411,8 @@ create_release (struct create_s *c)
     close (c->sync_fds[1]);
   if (c->console_dirfd >= 0)
     close (c->console_dirfd);
+  if (c->job_shm >= 0)
+    close (c->job_shm);
   carve_strv_free (c->env);
   carve_strv_free (c->made);
   carve_state_free (c->st);
@@ -604,6 +608,18 @@ prepare (struct create_s *c, carve_error_t *err)
       || carve_node_config_load (&c->node, err) < 0)
     return -1;
   c->permeable = resolve_permeable (c->ctx, &c->request, c->node);
+  if (!c->permeable && c->request.values[CARVE_ANNOTATION_JOB])
+    {
+      /* oci mode gives the container its own IPC namespace and the spec's
+         own /dev/shm: the host's is not shared, which is what carve.job
+         is for, and a job's containers do not share memory either.  As
+         for every setting a mode ignores: a warning, not a refusal, so a
+         job's annotations work in both modes.  */
+      warnf (c->ctx, "%s ignored: in oci mode the container has its own IPC namespace and /dev/shm",
+             carve_annotation_jpath (CARVE_ANNOTATION_JOB));
+      free (c->request.values[CARVE_ANNOTATION_JOB]);
+      c->request.values[CARVE_ANNOTATION_JOB] = NULL;
+    }
   if (prepare_namespaces (c, err) < 0 || check_terminal (c, err) < 0)
     return -1;
   c->listen_fds = listen_fds_for_us ();
@@ -754,6 +770,14 @@ claim (struct create_s *c, carve_error_t *err)
       < 0)
     return -1;
   c->claimed = c->st->compute->partition;
+  /* The init, in a mount namespace of its own (and maybe a user namespace
+     that cannot reach the node's jobs directory), attaches this copy.  */
+  if (c->st->compute->job_dir)
+    {
+      c->job_shm = carve_hostmount_clone (c->st->compute->job_dir, err);
+      if (c->job_shm < 0)
+        return carve_error_wrap (err, "%s", carve_annotation_jpath (CARVE_ANNOTATION_JOB));
+    }
   carve_fault_point ("create:planned");
   for (i = 0; warnings && warnings[i]; i++)
     warnf (c->ctx, "%s", warnings[i]);
@@ -783,6 +807,7 @@ init_config (struct create_s *c)
   cfg->new_mount_ns = c->ns.mount_ns;
   cfg->new_uts_ns = c->ns.uts_ns;
   cfg->permeable = c->permeable;
+  cfg->job_shm = c->job_shm;
   cfg->userns = c->ns.user_ns_new;
   for (i = 0; i < c->ns.join_len; i++)
     if (strcmp (c->ns.join[i]->type, "user") == 0)
@@ -1118,6 +1143,7 @@ carve_container_spawn (const struct carve_context_s *ctx, const struct carve_cre
                         .fifo_fd = -1,
                         .sync_fds = { -1, -1 },
                         .console_dirfd = -1,
+                        .job_shm = -1,
                         .pid = -1,
                         .pty = -1 };
   int r = 0;

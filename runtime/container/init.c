@@ -94,8 +94,8 @@ setup_rootfs (const struct carve_init_config_s *cfg, carve_error_t *err)
   if (cfg->spec->process->cwd && carve_safepath_mkdir_p (rootfd, cfg->spec->process->cwd, 0755, NULL, err) < 0)
     return carve_error_wrap (err, "process.cwd `%s`", cfg->spec->process->cwd);
   /* Permeable containers of one job share memory through the host's
-     /dev/shm, whatever the image mounted there.  */
-  if (cfg->permeable && carve_mount_bind_host_shm (rootfd, cfg->rootfs, err) < 0)
+     /dev/shm, or their carve.job's own, whatever the image mounted there.  */
+  if (cfg->permeable && carve_mount_bind_shm (rootfd, cfg->rootfs, cfg->job_shm, err) < 0)
     return -1;
   if (cfg->notify_socket_host != NULL && cfg->notify_socket_state != NULL)
     {

@@ -25,6 +25,9 @@ struct carve_init_config_s
   bool new_mount_ns; /* set up the rootfs, pivot_root */
   bool new_uts_ns;
   bool permeable;
+  /* carve.job: a detached copy of the job's /dev/shm (open_tree), bound at
+     /dev/shm instead of the host's; -1: the host's (permeable).  */
+  int job_shm;
   bool userns; /* the init is in a user namespace: bind devices */
   /* Namespaces config.json asks to join by path (oci mode), except pid and
      time, which the parent joins for its child; and new cgroup / time

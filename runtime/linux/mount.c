@@ -978,12 +978,20 @@ carve_mounts_apply (int rootfd, const char *rootfs, struct carve_spec_mount_s *c
 }
 
 int
-carve_mount_bind_host_shm (int rootfd, const char *rootfs, carve_error_t *err)
+carve_mount_bind_shm (int rootfd, const char *rootfs, int job_tree, carve_error_t *err)
 {
   cleanup_close int target = -1;
 
   if (carve_safepath_mkdir_p (rootfd, "/dev/shm", 01777, &target, err) < 0)
     return carve_error_wrap (err, "bind host /dev/shm into `%s`", rootfs);
+  /* Only the job's tmpfs, never the host's: the tree was cloned from the
+     job's directory by the parent, so no path is resolved here.  */
+  if (job_tree >= 0)
+    {
+      if (move_mount (job_tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return carve_make_error (err, errno, "attach the job's /dev/shm onto `%s/dev/shm`", rootfs);
+      return 0;
+    }
   /* Recursive: a non-recursive bind would drop submounts of the host's
      /dev/shm and show what they cover.  */
   if (carve_mount_on_fd ("/dev/shm", target, NULL, MS_BIND | MS_REC, NULL) < 0)

@@ -75,8 +75,10 @@ int carve_mounts_apply (int rootfd, const char *rootfs, struct carve_spec_mount_
                         const char *mount_label, carve_error_t *err);
 
 /* Permeable mode: binds the host's /dev/shm onto /dev/shm of the rootfs
-   (after /dev is set up), so POSIX shared memory crosses containers.  */
-int carve_mount_bind_host_shm (int rootfd, const char *rootfs, carve_error_t *err);
+   (after /dev is set up), so POSIX shared memory crosses containers; or,
+   JOB_TREE >= 0, attaches that detached tree (a carve.job's own /dev/shm,
+   hostmount.h) there instead.  */
+int carve_mount_bind_shm (int rootfd, const char *rootfs, int job_tree, carve_error_t *err);
 
 /* mount(2) onto the object TARGETFD refers to, through /proc/self/fd/N.
    Returns -1 with errno set (no error object: callers add context).  */

@@ -615,7 +615,7 @@ kernel_child (const char *dir)
     CHECK (strstr (e->msg, "/dev/pts") != NULL && strstr (e->msg, "not a character device") != NULL);
     carve_error_release (&e);
   }
-  CHECK_OK (carve_mount_bind_host_shm (rootfd, rootfs, &e));
+  CHECK_OK (carve_mount_bind_shm (rootfd, rootfs, -1, &e));
   (void)close (rootfd);
 
   CHECK_OK (carve_rootfs_pivot (rootfs, false, &e));
