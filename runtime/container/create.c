@@ -46,6 +46,7 @@
 #include "spec/annotations.h"
 #include "spec/node-config.h"
 #include "spec/resources.h"
+#include "seccomp-agent.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -897,27 +898,6 @@ place_init (struct create_s *c, carve_error_t *err)
   return 0;
 }
 
-/* The init's seccomp listener, to the agent at linux.seccomp.listenerPath
-   with the container process state (runtime-spec's protocol).  */
-static int
-send_seccomp_listener (const struct create_s *c, int listener, carve_error_t *err)
-{
-  const struct carve_spec_seccomp_s *sc = c->spec->linux_ ? c->spec->linux_->seccomp : NULL;
-  cleanup_free char *state = NULL, *process_state = NULL;
-
-  if (listener < 0)
-    return carve_make_error (err, 0, "the container's init sent no seccomp listener");
-  if (sc == NULL || sc->listener_path == NULL)
-    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
-  state = carve_container_hook_state (c->st, "creating");
-  process_state = carve_seccomp_emit_process_state ((int)c->pid, sc->listener_metadata, state, err);
-  if (process_state == NULL)
-    return -1;
-  if (carve_seccomp_send_listener (sc->listener_path, listener, process_state, err) < 0)
-    return carve_error_wrap (err, "linux.seccomp.listenerPath");
-  return 0;
-}
-
 /* Lets the init go and serves what it asks (its pty, the hooks of the
    runtime namespace, its seccomp listener) until it reports READY.  */
 static int
@@ -965,14 +945,10 @@ serve_init (struct create_s *c, carve_error_t *err)
           break;
         case CARVE_SYNC_SECCOMP:
           {
-            int r = send_seccomp_listener (c, fd, err);
-            if (fd >= 0)
-              close (fd);
-            if (r < 0)
+            cleanup_free char *state = carve_container_hook_state (c->st, "creating");
+            if (carve_container_seccomp_serve (sync_fd, c->pid, payload, c->seccomp, state, err) < 0)
               return -1;
           }
-          if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
-            return carve_make_error (err, errno, "resume the container's init");
           break;
         case CARVE_SYNC_READY:
           if (payload)

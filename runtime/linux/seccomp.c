@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,8 +50,10 @@ struct carve_seccomp_s
 {
   struct sock_filter *insns;
   unsigned short len;
-  unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
-  bool notify;        /* some rule is SCMP_ACT_NOTIFY */
+  unsigned int flags;  /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
+  bool notify;         /* some rule is SCMP_ACT_NOTIFY */
+  char *listener_path; /* the seccomp agent (linux.seccomp.listenerPath) */
+  char *listener_metadata;
 };
 
 /* --- name tables ----------------------------------------------------------- */
@@ -263,6 +269,31 @@ carve_seccomp_supported_flags (void)
 
 /* --- building ---------------------------------------------------------------- */
 
+/* Whether the running kernel knows ACTION (SECCOMP_GET_ACTION_AVAIL, Linux
+   4.14; KILL_PROCESS and LOG came with it, NOTIFY with 5.0).  A kernel too
+   old to answer is taken at its word by the load.  */
+static bool
+kernel_has_action (uint32_t action)
+{
+  uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+
+  if (syscall (__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &a) == 0)
+    return true;
+  return errno != EOPNOTSUPP;
+}
+
+/* Whether the running kernel accepts FLAG for SECCOMP_SET_MODE_FILTER:
+   with no program it fails with EFAULT for a known flag and EINVAL for an
+   unknown one, before any privilege check.  */
+static bool
+kernel_has_flag (unsigned long flag)
+{
+  /* WAIT_KILLABLE_RECV is only valid with a listener.  */
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall (__NR_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
 /* Resolves an action name and its errnoRet.  PATH is the JSON path of the
    object holding it, FIELD the name of the action's field.  */
 static int
@@ -279,6 +310,8 @@ parse_action (const char *name, bool has_errno_ret, uint32_t errno_ret, const ch
       def = &actions[i];
   if (def == NULL)
     return carve_make_error (err, 0, "%s.%s: unknown action `%s`", path, field, name);
+  if (!kernel_has_action (def->value))
+    return carve_make_error (err, 0, "%s.%s: action `%s` is not supported by this kernel", path, field, name);
 
   if (def->kind == ACTION_PLAIN)
     {
@@ -471,7 +504,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
   cleanup_seccomp carve_seccomp_t *s = NULL;
   uint32_t default_action;
   unsigned int flags = 0;
-  bool notify = false;
+  bool notify = false, spec_notify;
   size_t i, j;
   int r;
 
@@ -496,8 +529,22 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
           def = &flag_defs[j];
       if (def == NULL)
         return carve_make_error (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i, sc->flags[i]);
+      /* config-linux.md lists flags that came with later kernels
+         (SPEC_ALLOW 4.17, WAIT_KILLABLE_RECV 5.19): one this kernel lacks
+         is left out with a warning, as runc does.  */
+      if (!kernel_has_flag (def->value))
+        {
+          add_warning (&warnings, "linux.seccomp.flags[%zu]: `%s` is not supported by this kernel, ignored", i,
+                       sc->flags[i]);
+          continue;
+        }
       flags |= def->value;
     }
+
+  /* config-linux.md: listenerMetadata MUST NOT be set without
+     listenerPath.  */
+  if (sc->listener_metadata && sc->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath");
 
   ctx = seccomp_init (default_action);
   if (ctx == NULL)
@@ -537,6 +584,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
       if (r < 0)
         return r;
     }
+  spec_notify = notify;
 
   for (i = 0; extra_enosys_syscalls && extra_enosys_syscalls[i]; i++)
     {
@@ -575,6 +623,12 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   s->flags = flags;
   s->notify = notify;
+  s->listener_path = sc->listener_path ? xstrdup (sc->listener_path) : NULL;
+  s->listener_metadata = sc->listener_metadata ? xstrdup (sc->listener_metadata) : NULL;
+  /* The profile's own SCMP_ACT_NOTIFY rules need an agent; the caller of
+     carve.syscalls.forward names one with carve_seccomp_set_listener.  */
+  if (spec_notify && s->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
 
   *ret = steal_pointer (&s);
   if (ret_warnings)
@@ -621,8 +675,48 @@ carve_seccomp_has_notify (const carve_seccomp_t *s)
   return s && s->notify;
 }
 
+const char *
+carve_seccomp_listener_path (const carve_seccomp_t *s)
+{
+  return s ? s->listener_path : NULL;
+}
+
+const char *
+carve_seccomp_listener_metadata (const carve_seccomp_t *s)
+{
+  return s ? s->listener_metadata : NULL;
+}
+
+void
+carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata)
+{
+  free (s->listener_path);
+  free (s->listener_metadata);
+  s->listener_path = path ? xstrdup (path) : NULL;
+  s->listener_metadata = metadata ? xstrdup (metadata) : NULL;
+}
+
 int
 carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t *err)
+{
+  return carve_seccomp_load_at (s, -1, ret_notify_fd, err);
+}
+
+int
+carve_seccomp_slot_reserve (int *ret_slot, carve_error_t *err)
+{
+  /* Any descriptor will do; an eventfd needs no file, which the init
+     after pivot_root may not have.  */
+  int fd = eventfd (0, EFD_CLOEXEC);
+
+  if (fd < 0)
+    return carve_make_error (err, errno, "reserve a descriptor for the seccomp listener");
+  *ret_slot = fd;
+  return 0;
+}
+
+int
+carve_seccomp_load_at (const carve_seccomp_t *s, int slot, int *ret_notify_fd, carve_error_t *err)
 {
   struct sock_fprog prog = { .len = s->len, .filter = s->insns };
   unsigned long flags = s->flags;
@@ -638,16 +732,115 @@ carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t 
         flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
     }
 
+  /* The lowest free descriptor is SLOT again once it is closed: the
+     listener lands there.  */
+  if (slot >= 0)
+    close (slot);
   /* From here the filter applies: nothing but returning may follow.  */
   r = syscall (__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)
     return carve_make_error (err, errno, "load seccomp filter");
   if (r > 0 && !s->notify)
     return carve_make_error (err, 0, "load seccomp filter: thread %ld could not be synchronised", r);
+  if (slot >= 0 && s->notify && r != slot)
+    return carve_make_error (err, 0, "load seccomp filter: the listener is descriptor %ld, not %d", r, slot);
 
   if (ret_notify_fd)
     *ret_notify_fd = s->notify ? (int)r : -1;
   return 0;
+}
+
+static int
+pidfd_getfd (int pidfd, int fd)
+{
+#ifdef SYS_pidfd_getfd
+  return (int)syscall (SYS_pidfd_getfd, pidfd, fd, 0);
+#else
+  (void)pidfd;
+  (void)fd;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+bool
+carve_seccomp_is_listener (int fd)
+{
+  char link[64], target[64];
+  ssize_t n;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+  n = readlink (link, target, sizeof (target) - 1);
+  if (n < 0)
+    return false;
+  target[n] = '\0';
+  return strcmp (target, "anon_inode:seccomp notify") == 0;
+}
+
+bool
+carve_seccomp_can_take (int pidfd, int slot)
+{
+  int fd = pidfd < 0 ? -1 : pidfd_getfd (pidfd, slot);
+
+  if (fd < 0)
+    return false;
+  close (fd);
+  return true;
+}
+
+int
+carve_seccomp_take_listener (int pidfd, int slot, int watch_fd, int timeout_ms, int *ret_fd, carve_error_t *err)
+{
+  struct timespec start, now;
+  long wait_us = 0;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = watch_fd, .events = POLLIN };
+      bool readable;
+      int fd;
+
+      /* Polled before the slot: a message sent after the load is only
+         sent once the listener is in place, so the slot read after it
+         tells a failed load from a slow one.  */
+      readable = watch_fd >= 0 && poll (&pfd, 1, 0) > 0;
+      fd = pidfd_getfd (pidfd, slot);
+      if (fd >= 0)
+        {
+          if (carve_seccomp_is_listener (fd))
+            {
+              *ret_fd = fd;
+              return 1;
+            }
+          close (fd);
+        }
+      else if (errno == ESRCH)
+        {
+          /* Gone: what it said before dying is on WATCH_FD.  */
+          if (watch_fd >= 0 && poll (&pfd, 1, 0) > 0)
+            return 0;
+          return carve_make_error (err, 0, "take the seccomp listener: the process exited");
+        }
+      else if (errno != EBADF)
+        return carve_make_error (err, errno, "take the seccomp listener (pidfd_getfd)");
+      if (readable)
+        return 0;
+
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 > timeout_ms)
+        return carve_make_error (err, ETIMEDOUT, "take the seccomp listener");
+      /* The process is between two system calls (close, seccomp): spin
+         briefly, then back off to a millisecond.  */
+      if (wait_us == 0)
+        sched_yield ();
+      else
+        {
+          struct timespec ts = { 0, wait_us * 1000 };
+          nanosleep (&ts, NULL);
+        }
+      wait_us = wait_us == 0 ? 10 : wait_us < 1000 ? wait_us * 2 : 1000;
+    }
 }
 
 void
@@ -656,6 +849,8 @@ carve_seccomp_free (carve_seccomp_t *s)
   if (s == NULL)
     return;
   free (s->insns);
+  free (s->listener_path);
+  free (s->listener_metadata);
   free (s);
 }
 
