@@ -318,10 +318,37 @@ carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compu
   char **deny = plan ? plan->syscalls_deny : NULL;
   char **forward = plan ? plan->syscalls_forward : NULL;
 
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  const char *key = carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_FORWARD);
+  cleanup_free char *source = NULL;
+  struct stat st;
+
   *ret = NULL;
   if (sc == NULL && deny == NULL && forward == NULL)
     return 0;
-  return carve_seccomp_build (sc ? sc : &allow_all, forward, deny, ret, ret_warnings, err);
+  /* A process has one listener, and so one agent.  */
+  if (forward && forward[0] && sc && sc->listener_path)
+    return carve_make_error (err, 0, "%s: linux.seccomp.listenerPath `%s` takes the listener already: forwarding needs "
+                             "carve-serviceos as the process's seccomp agent",
+                             key, sc->listener_path);
+  if (carve_seccomp_build (sc ? sc : &allow_all, forward, deny, &s, ret_warnings, err) < 0)
+    return -1;
+  if (forward && forward[0] && carve_seccomp_has_notify (s))
+    {
+      /* Checked before the process exists, so that a missing daemon fails
+         with nothing to undo; one that is there but does not accept fails
+         when the listener is sent, with the same prefix.  */
+      if (stat (plan->serviceos_socket, &st) < 0)
+        return carve_make_error (err, errno, "%s: carve-serviceos is not listening at `%s`", key,
+                                 plan->serviceos_socket);
+      if (!S_ISSOCK (st.st_mode))
+        return carve_make_error (err, 0, "%s: carve-serviceos is not listening at `%s`: not a socket", key,
+                                 plan->serviceos_socket);
+      source = xasprintf ("%s: carve-serviceos", key);
+      carve_seccomp_set_listener (s, plan->serviceos_socket, NULL, source);
+    }
+  *ret = steal_pointer (&s);
+  return 0;
 }
 
 /* Everything create builds on its way, and what it changed: the rollback

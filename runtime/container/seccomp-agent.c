@@ -120,7 +120,7 @@ carve_container_seccomp_serve (int sync_fd, pid_t pid, const char *payload, cons
     return -1;
   /* runtime.md: a failed send is an error, and create fails.  */
   if (carve_seccomp_send_listener (path, listener, process_state, err) < 0)
-    return carve_error_wrap (err, "linux.seccomp.listenerPath");
+    return carve_error_wrap (err, "%s", carve_seccomp_listener_source (s));
   if (take && carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
     return carve_make_error (err, errno, "seccomp: resume the container's process");
   return 0;

@@ -54,6 +54,7 @@ struct carve_seccomp_s
   bool notify;         /* some rule is SCMP_ACT_NOTIFY */
   char *listener_path; /* the seccomp agent (linux.seccomp.listenerPath) */
   char *listener_metadata;
+  char *listener_source; /* who named the agent, for messages; NULL: listenerPath */
 };
 
 /* --- name tables ----------------------------------------------------------- */
@@ -459,6 +460,48 @@ add_spec_syscall (scmp_filter_ctx ctx, const struct carve_spec_syscall_s *sys, s
   return 0;
 }
 
+/* The kernel's precedence between actions (seccomp(2), "the return
+   value with the highest precedence"): KILL_PROCESS, KILL_THREAD, TRAP,
+   ERRNO, USER_NOTIF, TRACE, LOG, ALLOW.  Ordered by the action bits read
+   as a signed number, smaller is stricter.  */
+static bool
+stricter_than_notify (uint32_t action)
+{
+  return (int32_t)(action & 0xffff0000U) < (int32_t)(SCMP_ACT_NOTIFY & 0xffff0000U);
+}
+
+/* Whether carve.syscalls.forward may trap NAME: only where the profile
+   lets the call through anyway (ALLOW, LOG, TRACE, NOTIFY, by a rule
+   without conditions or by the default action).  Where the profile
+   refuses it, or decides by its arguments, the profile stays in force:
+   the stricter action wins, so a forwarded call never succeeds where the
+   native one would be refused.  An entry whose action does not parse is
+   left to the main pass to report.  */
+static bool
+profile_lets_forward (const struct carve_spec_seccomp_s *sc, uint32_t default_action, const char *name)
+{
+  bool named = false, lets = true;
+  size_t i, j;
+
+  for (i = 0; i < sc->syscalls_len; i++)
+    {
+      const struct carve_spec_syscall_s *sys = sc->syscalls[i];
+      uint32_t action;
+
+      if (parse_action (sys->action, sys->has_errno_ret, sys->errno_ret, "", "", "", &action, NULL) < 0
+          || action == default_action)
+        continue;
+      for (j = 0; j < sys->names_len; j++)
+        if (sys->names[j] && strcmp (sys->names[j], name) == 0)
+          {
+            named = true;
+            if (sys->args_len > 0 || stricter_than_notify (action))
+              lets = false;
+          }
+    }
+  return named ? lets : !stricter_than_notify (default_action);
+}
+
 /* Exports CTX as BPF through a memfd: libseccomp 2.5 writes it only to a
    descriptor.  */
 static int
@@ -501,6 +544,7 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
 {
   cleanup_scmp scmp_filter_ctx ctx = NULL;
   cleanup_strv char **warnings = NULL;
+  cleanup_strv char **forward = NULL;
   cleanup_seccomp carve_seccomp_t *s = NULL;
   uint32_t default_action;
   unsigned int flags = 0;
@@ -577,10 +621,26 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
                                  sc->architectures[i]);
     }
 
+  for (i = 0; extra_notify_syscalls && extra_notify_syscalls[i]; i++)
+    {
+      const char *name = extra_notify_syscalls[i];
+
+      if (carve_strv_contains (extra_enosys_syscalls, name))
+        continue;
+      if (!profile_lets_forward (sc, default_action, name))
+        {
+          add_warning (&warnings, "%s: `%s` is not forwarded: linux.seccomp refuses it or decides by its arguments, "
+                                  "and the stricter action wins",
+                       carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, name);
+          continue;
+        }
+      carve_strv_append (&forward, name);
+    }
+
   for (i = 0; i < sc->syscalls_len; i++)
     {
-      r = add_spec_syscall (ctx, sc->syscalls[i], i, default_action, extra_notify_syscalls, extra_enosys_syscalls,
-                            &notify, &warnings, err);
+      r = add_spec_syscall (ctx, sc->syscalls[i], i, default_action, forward, extra_enosys_syscalls, &notify,
+                            &warnings, err);
       if (r < 0)
         return r;
     }
@@ -596,12 +656,10 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
         return r;
     }
 
-  for (i = 0; extra_notify_syscalls && extra_notify_syscalls[i]; i++)
+  for (i = 0; forward && forward[i]; i++)
     {
-      if (carve_strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
-        continue;
-      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, extra_notify_syscalls[i],
-                    SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, forward[i], SCMP_ACT_NOTIFY,
+                    NULL, 0, &warnings, err);
       if (r < 0)
         return r;
       if (r > 0)
@@ -687,13 +745,21 @@ carve_seccomp_listener_metadata (const carve_seccomp_t *s)
   return s ? s->listener_metadata : NULL;
 }
 
+const char *
+carve_seccomp_listener_source (const carve_seccomp_t *s)
+{
+  return s && s->listener_source ? s->listener_source : "linux.seccomp.listenerPath";
+}
+
 void
-carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata)
+carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata, const char *source)
 {
   free (s->listener_path);
   free (s->listener_metadata);
+  free (s->listener_source);
   s->listener_path = path ? xstrdup (path) : NULL;
   s->listener_metadata = metadata ? xstrdup (metadata) : NULL;
+  s->listener_source = source ? xstrdup (source) : NULL;
 }
 
 int
@@ -851,6 +917,7 @@ carve_seccomp_free (carve_seccomp_t *s)
   free (s->insns);
   free (s->listener_path);
   free (s->listener_metadata);
+  free (s->listener_source);
   free (s);
 }
 

@@ -27,8 +27,12 @@ typedef struct carve_seccomp_s carve_seccomp_t;
 /* Compiles SC into a BPF filter for this machine.  EXTRA_NOTIFY_SYSCALLS
    (carve.syscalls.forward) add SCMP_ACT_NOTIFY rules and
    EXTRA_ENOSYS_SYSCALLS (carve.syscalls.deny) add SCMP_ACT_ERRNO(ENOSYS)
-   rules; both may be NULL, and they take precedence over SC's own rules for
-   the syscalls they name (deny over forward).  A syscall name libseccomp
+   rules; both may be NULL.  A denied syscall is denied whatever SC says
+   (deny over forward).  A forwarded one is trapped only where SC lets it
+   through (ALLOW, LOG, TRACE or NOTIFY, without argument conditions, or
+   by the default action): where SC refuses it or decides by its
+   arguments, SC's rules stay and a warning says so, because the stricter
+   action wins.  A syscall name libseccomp
    does not know on this architecture is skipped with a warning, as runc
    does; the warnings (NULL-terminated, or NULL when there are none) go to
    *RET_WARNINGS when RET_WARNINGS is not NULL.  An unknown action,
@@ -55,7 +59,10 @@ bool carve_seccomp_has_notify (const carve_seccomp_t *s);
    carve.syscalls.forward, carve-serviceos's socket).  NULL when none.  */
 const char *carve_seccomp_listener_path (const carve_seccomp_t *s);
 const char *carve_seccomp_listener_metadata (const carve_seccomp_t *s);
-void carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata);
+/* Who named the agent, to prefix a failure to reach it: SOURCE as given to
+   carve_seccomp_set_listener, else "linux.seccomp.listenerPath".  */
+const char *carve_seccomp_listener_source (const carve_seccomp_t *s);
+void carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata, const char *source);
 
 /* Installs S in the calling thread (all threads with
    SECCOMP_FILTER_FLAG_TSYNC).  The caller must have set no_new_privs or

@@ -700,9 +700,9 @@ test_notify (void)
   struct notify_ctx nc;
   int r;
 
-  /* The profile's own getcwd rule is overridden by carve.syscalls.forward.  */
-  test_syscall_init (&t, "SCMP_ACT_ERRNO", "getcwd", NULL);
-  test_syscall_errno (&t, 42);
+  /* The profile's own getcwd rule lets the call through, so
+     carve.syscalls.forward traps it.  */
+  test_syscall_init (&t, "SCMP_ACT_LOG", "getcwd", NULL);
   v[0] = &t.sys;
   v[1] = NULL;
   seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
@@ -719,6 +719,54 @@ test_notify (void)
   if (nc.sock[1] >= 0)
     close (nc.sock[1]);
   EXPECT (r == 0);
+  return 0;
+}
+
+/* carve.syscalls.forward against a profile that refuses the call, by a
+   rule or by its default action, or decides by the arguments: the
+   stricter action wins and the call is not forwarded.  */
+static int
+test_forward_stricter_wins (void)
+{
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  cleanup_seccomp carve_seccomp_t *s2 = NULL;
+  cleanup_seccomp carve_seccomp_t *s3 = NULL;
+  cleanup_strv char **warnings = NULL;
+  cleanup_strv char **warnings2 = NULL;
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall t, allow;
+  struct carve_spec_syscall_s *v[2];
+  char *fwd[] = { "getcwd", NULL };
+  char *fwd2[] = { "getcwd", "getpid", NULL };
+
+  test_syscall_init (&t, "SCMP_ACT_ERRNO", "getcwd", NULL);
+  test_syscall_errno (&t, 42);
+  v[0] = &t.sys;
+  v[1] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
+  EXPECT (build (&sc, fwd, NULL, &s, &warnings) == 0);
+  EXPECT (!carve_seccomp_has_notify (s));
+  EXPECT (carve_strv_length (warnings) == 1);
+  EXPECT_CONTAINS (warnings[0], "carve.syscalls.forward: `getcwd` is not forwarded");
+  EXPECT (run_loaded (s, body_getcwd_42, NULL, NULL, NULL, NULL) == 0);
+
+  /* Default ERRNO: getcwd, not named, is refused and stays so; getpid,
+     allowed by a rule, is forwarded.  */
+  test_syscall_init (&allow, "SCMP_ACT_ALLOW", "getpid", NULL);
+  v[0] = &allow.sys;
+  seccomp_init_spec (&sc, "SCMP_ACT_ERRNO", v, 1);
+  EXPECT (build (&sc, fwd2, NULL, &s2, &warnings2) == 0);
+  EXPECT (carve_seccomp_has_notify (s2));
+  EXPECT (carve_strv_length (warnings2) == 1);
+  EXPECT_CONTAINS (warnings2[0], "`getcwd` is not forwarded");
+
+  /* An allow rule with an argument condition: the profile decides.  */
+  test_syscall_init (&allow, "SCMP_ACT_ALLOW", "getcwd", NULL);
+  test_syscall_arg (&allow, 1, "SCMP_CMP_EQ", 4096, false, 0);
+  v[0] = &allow.sys;
+  seccomp_init_spec (&sc, "SCMP_ACT_ERRNO", v, 1);
+  EXPECT (build (&sc, fwd, NULL, &s3, NULL) == 0);
+  EXPECT (!carve_seccomp_has_notify (s3));
   return 0;
 }
 
@@ -865,7 +913,9 @@ test_listener_fields (void)
   EXPECT (build (&sc, fwd, NULL, &s, NULL) == 0);
   EXPECT (carve_seccomp_has_notify (s));
   EXPECT (carve_seccomp_listener_path (s) == NULL);
-  carve_seccomp_set_listener (s, "/run/carve/serviceos.sock", "meta");
+  EXPECT_STR (carve_seccomp_listener_source (s), "linux.seccomp.listenerPath");
+  carve_seccomp_set_listener (s, "/run/carve/serviceos.sock", "meta", "carve-serviceos");
+  EXPECT_STR (carve_seccomp_listener_source (s), "carve-serviceos");
   EXPECT_STR (carve_seccomp_listener_path (s), "/run/carve/serviceos.sock");
   EXPECT_STR (carve_seccomp_listener_metadata (s), "meta");
   return 0;
@@ -1075,6 +1125,6 @@ test_supported_flags (void)
 
 UNIT_MAIN (UNIT_CASE (test_supported_flags), UNIT_CASE (test_errno_rule), UNIT_CASE (test_default_errno_whitelist), UNIT_CASE (test_arg_conditions),
            UNIT_CASE (test_kill_process), UNIT_CASE (test_ordering_operators), UNIT_CASE (test_actions),
-           UNIT_CASE (test_unknown_syscall_warns), UNIT_CASE (test_rejects), UNIT_CASE (test_notify),
+           UNIT_CASE (test_unknown_syscall_warns), UNIT_CASE (test_rejects), UNIT_CASE (test_notify), UNIT_CASE (test_forward_stricter_wins),
            UNIT_CASE (test_listener_slot), UNIT_CASE (test_listener_slot_failed_load), UNIT_CASE (test_listener_fields),
            UNIT_CASE (test_emit_process_state), UNIT_CASE (test_send_listener), UNIT_CASE (test_name_tables))
