@@ -229,6 +229,12 @@ activated_socket (void)
   unsetenv ("LISTEN_FDNAMES");
   if (getsockopt (3, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
     return -2;
+  len = sizeof (type);
+  if (getsockopt (3, SOL_SOCKET, SO_DOMAIN, &type, &len) < 0 || type != AF_UNIX)
+    return -2;
+  len = sizeof (type);
+  if (getsockopt (3, SOL_SOCKET, SO_ACCEPTCONN, &type, &len) < 0 || type == 0)
+    return -2;
   (void)fcntl (3, F_SETFD, FD_CLOEXEC);
   return 3;
 }
@@ -354,7 +360,7 @@ run_daemon (const struct options_s *o, carve_node_config_t node, const char *pat
 
   lfd = activated_socket ();
   if (lfd == -2)
-    return fail ("the socket systemd passed is not a stream socket");
+    return fail ("LISTEN_FDS: descriptor 3 is not a listening Unix stream socket");
   if (lfd < 0)
     {
       if (bind_socket (path, &lfd, &own) < 0)

@@ -225,3 +225,33 @@ forward() {
 	[[ "$output" == *"another carve-serviceos is listening there"* ]]
 	kill -0 "$SOS_PID"
 }
+
+@test "socket activation: the daemon serves on the socket it inherits (LISTEN_FDS, LISTEN_PID)" {
+	command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+	# It binds the socket, waits for the first connection and execs the
+	# daemon in its own place: $! is the daemon's PID.
+	systemd-socket-activate -l "$SOCK" "$SOS" --debug </dev/null >"$SOS_DIR/daemon.log" 2>&1 &
+	SOS_PID=$!
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && break
+		sleep 0.02
+	done
+	forward "$FWD"
+	update_config '.process.args = ["sh", "-c", "mkdir /tmp/act && echo made"]'
+	run carve run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"made"* ]]
+	[ -d "$BUNDLE/rootfs/tmp/act" ]
+	cat "$SOS_DIR/daemon.log"
+	grep -q "(socket activation), pid $SOS_PID" "$SOS_DIR/daemon.log"
+	[ "$("$SOS" status --format json | jq .pid)" = "$SOS_PID" ]
+}
+
+@test "socket activation: a descriptor 3 that is not a listening socket is one line, exit 1" {
+	run bash -c 'exec 3</dev/null; export LISTEN_FDS=1 LISTEN_PID=$$; exec "$0"' "$SOS"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "carve-serviceos: LISTEN_FDS: descriptor 3 is not a listening Unix stream socket" ]
+	[ ! -e "$SOCK" ]
+}
