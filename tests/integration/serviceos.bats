@@ -149,6 +149,41 @@ forward() {
 	[ "$("$SOS" status --format json | jq '[.containers[].id] | length')" -ge 9 ]
 }
 
+@test "an exec'd process forwards too, through its own connection (state running)" {
+	start_daemon
+	forward "$FWD"
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve start "$ID"
+	run carve exec "$ID" sh -c 'mkdir /tmp/from-exec && echo made'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"made"* ]]
+	[ -d "$BUNDLE/rootfs/tmp/from-exec" ]
+	cat "$SOS_DIR/daemon.log"
+	grep -q "container \`$ID\`: serving process [0-9]* (creating)" "$SOS_DIR/daemon.log"
+	grep -q "container \`$ID\`: serving process [0-9]* (running)" "$SOS_DIR/daemon.log"
+	[ "$("$SOS" status --format json | jq --arg id "$ID" '[.containers[] | select(.id == $id) | .syscalls[] | select(.name == "mkdir") | .calls] | add')" -ge 1 ]
+	carve delete -f "$ID"
+}
+
+@test "with linux.seccomp: allowed calls are forwarded, refused ones stay refused (the stricter action wins)" {
+	start_daemon
+	forward "mkdir,mkdirat,rmdir"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 95}]}'
+	update_config '.process.args = ["sh", "-c", "mkdir /tmp/m; echo m=$?; rmdir /tmp/m; echo r=$?"]'
+	run carve run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"carve: warning: carve.syscalls.forward: \`rmdir\` is not forwarded"* ]]
+	[[ "$output" == *"m=0"* ]]
+	[[ "$output" == *"Operation not supported"* ]]
+	[[ "$output" == *"r=1"* ]]
+	[ -d "$BUNDLE/rootfs/tmp/m" ]
+	run "$SOS" status --format json
+	[ "$(jq --arg id "$ID" '[.containers[] | select(.id == $id) | .syscalls[] | select(.name == "mkdir") | .calls] | add' <<<"$output")" -ge 1 ]
+	[ "$(jq --arg id "$ID" '[.containers[] | select(.id == $id) | .syscalls[] | select(.name == "rmdir")] | length' <<<"$output")" -eq 0 ]
+}
+
 @test "no daemon: create fails with one line naming the key, leaving nothing" {
 	forward "openat"
 	run carve run --bundle "$BUNDLE" "$ID"
