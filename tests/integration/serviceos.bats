@@ -72,6 +72,15 @@ forward() {
 	[ "$(jq -r --arg id "$ID" '.containers[] | select(.id == $id) | .syscalls[] | select(.name == "mkdir") | .calls' <<<"$output")" -ge 1 ]
 	[ "$(jq -r --arg id "$ID" '[.containers[] | select(.id == $id) | .syscalls[] | select(.name == "openat") | .errors] | add' <<<"$output")" -ge 1 ]
 	jq -e '.containers[0].syscalls[0].latency_us | has("p50") and has("p90") and has("p99")' <<<"$output"
+	# Served on the ServiceOS CPUs (no serviceos_cpus: the first online
+	# CPU): every thread of the daemon, its workers too.
+	local first t
+	first=$(cut -d, -f1 /sys/devices/system/cpu/online | cut -d- -f1)
+	[ "$(jq -r .cpus <<<"$output")" = "$first" ]
+	[ "$(ls /proc/$SOS_PID/task | wc -l)" -ge 2 ]
+	for t in /proc/$SOS_PID/task/*; do
+		[ "$(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")" = "$first" ]
+	done
 	assert_no_leftovers "$ID"
 }
 
