@@ -120,20 +120,22 @@ plan_sched (carve_compute_plan_t plan, const struct carve_compute_request_s *req
 }
 
 static int
-plan_syscalls (carve_compute_plan_t plan, const struct carve_compute_request_s *req, carve_error_t *err)
+plan_syscalls (carve_compute_plan_t plan, const struct carve_compute_request_s *req, carve_node_config_t node,
+               carve_error_t *err)
 {
   const char *deny = req->values[CARVE_ANNOTATION_SYSCALLS_DENY];
   const char *forward = req->values[CARVE_ANNOTATION_SYSCALLS_FORWARD];
 
   if (deny && carve_seccomp_parse_syscall_list (deny, &plan->syscalls_deny, err) < 0)
     return carve_error_wrap (err, "%s", carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_DENY));
-  /* Forwarding needs carve-serviceos to answer the trapped calls; until
-     carve ships it, a forwarded call would hang or fail, so it is refused
-     rather than accepted and ignored.  */
-  if (forward)
-    return carve_make_error (err, 0, "%s: carve-serviceos is not part of this carve yet: use %s (ENOSYS)",
-                             carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_FORWARD),
-                             carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_DENY)->name);
+  if (forward == NULL)
+    return 0;
+  if (carve_seccomp_parse_syscall_list (forward, &plan->syscalls_forward, err) < 0)
+    return carve_error_wrap (err, "%s", carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_FORWARD));
+  /* The socket is fixed here and kept in the state: an exec'd process
+     reaches the daemon its container's init reached, whatever the node
+     config says by then.  */
+  plan->serviceos_socket = xstrdup (node->serviceos_socket);
   return 0;
 }
 
@@ -174,7 +176,7 @@ check_request (const struct carve_compute_request_s *req, const carve_spec_t spe
       plan->job = xstrdup (req->values[CARVE_ANNOTATION_JOB]);
     }
   plan_sched (plan, req, spec);
-  if (plan_syscalls (plan, req, err) < 0)
+  if (plan_syscalls (plan, req, node, err) < 0)
     return -1;
   *ret = steal_pointer (&plan);
   return 0;

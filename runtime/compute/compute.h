@@ -93,6 +93,10 @@ struct carve_compute_plan_s
      (NULL: none); exec'd processes get the same.  */
   char **syscalls_forward;
   char **syscalls_deny;
+  /* Where carve-serviceos listens for the listener of a process with
+     forwarded calls (the node config's serviceos_socket at create); NULL
+     without carve.syscalls.forward.  */
+  char *serviceos_socket;
 
   /* For messages: where the CPUs and the policy were asked for
      ("annotations.carve.cpus: `2`", "process.scheduler SCHED_FIFO").  */

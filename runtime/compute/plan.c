@@ -28,6 +28,7 @@ carve_compute_plan_free (carve_compute_plan_t plan)
   carve_spec_scheduler_free (plan->scheduler);
   carve_strv_free (plan->syscalls_forward);
   carve_strv_free (plan->syscalls_deny);
+  free (plan->serviceos_socket);
   free (plan->cpus_source);
   free (plan->sched_source);
   free (plan->job);
@@ -83,6 +84,8 @@ carve_compute_plan_gen (yajl_gen g, const struct carve_compute_plan_s *plan)
   carve_spec_gen_key_str_or_null (g, "job_shm", plan->job_dir);
   gen_strv (g, "syscalls_forward", plan->syscalls_forward);
   gen_strv (g, "syscalls_deny", plan->syscalls_deny);
+  if (plan->serviceos_socket)
+    carve_spec_gen_key_str (g, "serviceos_socket", plan->serviceos_socket);
 }
 
 static yajl_val
@@ -174,6 +177,12 @@ carve_compute_plan_load (yajl_val v, carve_compute_plan_t *ret, carve_error_t *e
   if (load_strv (v, "syscalls_forward", &plan->syscalls_forward) < 0
       || load_strv (v, "syscalls_deny", &plan->syscalls_deny) < 0)
     return carve_make_error (err, EINVAL, "compute.syscalls_*: not a list of names");
+  f = member (v, "serviceos_socket");
+  if (f && !YAJL_IS_STRING (f))
+    return carve_make_error (err, EINVAL, "compute.serviceos_socket: not a path");
+  plan->serviceos_socket = f ? xstrdup (YAJL_GET_STRING (f)) : NULL;
+  if (plan->syscalls_forward && plan->serviceos_socket == NULL)
+    return carve_make_error (err, EINVAL, "compute.serviceos_socket: missing for compute.syscalls_forward");
   *ret = steal_pointer (&plan);
   return 0;
 }

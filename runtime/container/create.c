@@ -49,6 +49,7 @@
 #include "spec/annotations.h"
 #include "spec/node-config.h"
 #include "spec/resources.h"
+#include "seccomp-agent.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -320,10 +321,37 @@ carve_container_build_seccomp (const carve_spec_t spec, const struct carve_compu
   char **deny = plan ? plan->syscalls_deny : NULL;
   char **forward = plan ? plan->syscalls_forward : NULL;
 
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  const char *key = carve_annotation_jpath (CARVE_ANNOTATION_SYSCALLS_FORWARD);
+  cleanup_free char *source = NULL;
+  struct stat st;
+
   *ret = NULL;
   if (sc == NULL && deny == NULL && forward == NULL)
     return 0;
-  return carve_seccomp_build (sc ? sc : &allow_all, forward, deny, ret, ret_warnings, err);
+  /* A process has one listener, and so one agent.  */
+  if (forward && forward[0] && sc && sc->listener_path)
+    return carve_make_error (err, 0, "%s: linux.seccomp.listenerPath `%s` takes the listener already: forwarding needs "
+                             "carve-serviceos as the process's seccomp agent",
+                             key, sc->listener_path);
+  if (carve_seccomp_build (sc ? sc : &allow_all, forward, deny, &s, ret_warnings, err) < 0)
+    return -1;
+  if (forward && forward[0] && carve_seccomp_has_notify (s))
+    {
+      /* Checked before the process exists, so that a missing daemon fails
+         with nothing to undo; one that is there but does not accept fails
+         when the listener is sent, with the same prefix.  */
+      if (stat (plan->serviceos_socket, &st) < 0)
+        return carve_make_error (err, errno, "%s: carve-serviceos is not listening at `%s`", key,
+                                 plan->serviceos_socket);
+      if (!S_ISSOCK (st.st_mode))
+        return carve_make_error (err, 0, "%s: carve-serviceos is not listening at `%s`: not a socket", key,
+                                 plan->serviceos_socket);
+      source = xasprintf ("%s: carve-serviceos", key);
+      carve_seccomp_set_listener (s, plan->serviceos_socket, NULL, source);
+    }
+  *ret = steal_pointer (&s);
+  return 0;
 }
 
 /* Everything create builds on its way, and what it changed: the rollback
@@ -948,27 +976,6 @@ place_init (struct create_s *c, carve_error_t *err)
   return 0;
 }
 
-/* The init's seccomp listener, to the agent at linux.seccomp.listenerPath
-   with the container process state (runtime-spec's protocol).  */
-static int
-send_seccomp_listener (const struct create_s *c, int listener, carve_error_t *err)
-{
-  const struct carve_spec_seccomp_s *sc = c->spec->linux_ ? c->spec->linux_->seccomp : NULL;
-  cleanup_free char *state = NULL, *process_state = NULL;
-
-  if (listener < 0)
-    return carve_make_error (err, 0, "the container's init sent no seccomp listener");
-  if (sc == NULL || sc->listener_path == NULL)
-    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
-  state = carve_container_hook_state (c->st, "creating");
-  process_state = carve_seccomp_emit_process_state ((int)c->pid, sc->listener_metadata, state, err);
-  if (process_state == NULL)
-    return -1;
-  if (carve_seccomp_send_listener (sc->listener_path, listener, process_state, err) < 0)
-    return carve_error_wrap (err, "linux.seccomp.listenerPath");
-  return 0;
-}
-
 /* Lets the init go and serves what it asks (its pty, the hooks of the
    runtime namespace, its seccomp listener) until it reports READY.  */
 static int
@@ -1016,14 +1023,10 @@ serve_init (struct create_s *c, carve_error_t *err)
           break;
         case CARVE_SYNC_SECCOMP:
           {
-            int r = send_seccomp_listener (c, fd, err);
-            if (fd >= 0)
-              close (fd);
-            if (r < 0)
+            cleanup_free char *state = carve_container_hook_state (c->st, "creating");
+            if (carve_container_seccomp_serve (sync_fd, c->pid, payload, c->seccomp, state, err) < 0)
               return -1;
           }
-          if (carve_sync_send (sync_fd, CARVE_SYNC_GO, NULL, -1) < 0)
-            return carve_make_error (err, errno, "resume the container's init");
           break;
         case CARVE_SYNC_READY:
           if (payload)

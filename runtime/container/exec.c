@@ -37,6 +37,7 @@
 #include "runtime/linux/user.h"
 #include "spec/annotations.h"
 #include "spec/node-config.h"
+#include "seccomp-agent.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -278,11 +279,11 @@ exec_child (const struct exec_child_s *c)
   if (carve_fds_prepare_exec (c->preserve_fds, &err) < 0)
     child_fail (c->sync_fd, &err);
 
-  if (c->seccomp && !p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
+  if (c->seccomp && !p->no_new_privileges && carve_container_seccomp_load (c->sync_fd, c->seccomp, &err) < 0)
     child_fail (c->sync_fd, &err);
   if (carve_process_drop_privileges (p->user, &c->caps, p->no_new_privileges, &err) < 0)
     child_fail (c->sync_fd, &err);
-  if (c->seccomp && p->no_new_privileges && carve_seccomp_load (c->seccomp, NULL, &err) < 0)
+  if (c->seccomp && p->no_new_privileges && carve_container_seccomp_load (c->sync_fd, c->seccomp, &err) < 0)
     child_fail (c->sync_fd, &err);
 
   (void)prctl (PR_SET_PDEATHSIG, 0);
@@ -544,6 +545,15 @@ exec_drive (struct exec_s *e, carve_error_t *err)
           if (e->pty >= 0)
             close (e->pty);
           e->pty = fd;
+          continue;
+        }
+      if (type == CARVE_SYNC_SECCOMP)
+        {
+          cleanup_free char *state = carve_container_hook_state (e->st, "running");
+          if (fd >= 0)
+            close (fd);
+          if (carve_container_seccomp_serve (e->sync_fds[0], e->pid, payload, e->seccomp, state, err) < 0)
+            return -1;
           continue;
         }
       if (fd >= 0)

@@ -38,6 +38,7 @@
 #include "runtime/linux/sysctl.h"
 #include "runtime/linux/terminal.h"
 #include "runtime/linux/user.h"
+#include "seccomp-agent.h"
 #include "sync.h"
 #include "xalloc.h"
 
@@ -236,23 +237,13 @@ setup_process (const struct carve_init_config_s *cfg, char **ret_exe, char ***re
   return 0;
 }
 
-/* Loads the filter; with SCMP_ACT_NOTIFY rules hands the listener to carve,
-   which passes it on to the seccomp agent at linux.seccomp.listenerPath
-   (runtime-spec's protocol).  carve, not the init, connects: listenerPath
-   is a path of the runtime's (the host's), which the container's root
-   need not have, as runc does.  */
+/* Loads the filter; with SCMP_ACT_NOTIFY rules the parent takes the
+   listener to the seccomp agent at linux.seccomp.listenerPath with the
+   process state (status `creating`), before we report READY.  */
 static int
 load_seccomp (const struct carve_init_config_s *cfg, carve_error_t *err)
 {
-  cleanup_close int notify_fd = -1;
-
-  if (carve_seccomp_load (cfg->seccomp, &notify_fd, err) < 0)
-    return -1;
-  if (notify_fd < 0)
-    return 0;
-  if (carve_sync_send (cfg->sync_fd, CARVE_SYNC_SECCOMP, NULL, notify_fd) < 0)
-    return carve_make_error (err, errno, "hand the seccomp listener to carve");
-  return carve_sync_expect (cfg->sync_fd, CARVE_SYNC_GO, err);
+  return carve_container_seccomp_load (cfg->sync_fd, cfg->seccomp, err);
 }
 
 static void
@@ -342,7 +333,8 @@ carve_init_run (const struct carve_init_config_s *cfg)
     _exit (1);
 
   /* The parent writes id mappings and places us in our cgroup, then sends
-     our PID as it sees it (the state's pid).  */
+     our PID as it sees it (the state's pid, which the parent itself puts
+     in the seccomp agent's process state).  */
   if (carve_sync_recv (cfg->sync_fd, &type, &go_payload, NULL, &err) < 0 || type != CARVE_SYNC_GO)
     _exit (1);
   /* We are in our cgroup now.  process.execCPUAffinity is not for the init
@@ -418,9 +410,9 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (setup_process (cfg, &exe, &warnings, &err) < 0)
     init_fail (&err);
 
-  /* A listener reaches its agent through carve, which is only there until
-     READY: with no_new_privs and SCMP_ACT_NOTIFY rules the filter is loaded
-     now, after the privileges are dropped (runc's order for this case).  */
+  /* A listener goes to the agent through `create`, which is gone after
+     READY: with no_new_privs a filter with one is loaded now, after the
+     privileges are dropped (runc's order), the others right before execve.  */
   early_filter = cfg->seccomp && p->no_new_privileges && carve_seccomp_has_notify (cfg->seccomp);
   if (early_filter)
     {
@@ -449,7 +441,7 @@ carve_init_run (const struct carve_init_config_s *cfg)
   if (!swept && carve_fds_prepare_exec (cfg->preserve_fds, &err) < 0)
     init_fail (&err);
 
-  if (cfg->seccomp && p->no_new_privileges && !early_filter && load_seccomp (cfg, &err) < 0)
+  if (cfg->seccomp && p->no_new_privileges && !early_filter && carve_seccomp_load (cfg->seccomp, NULL, &err) < 0)
     init_fail (&err);
 
   if (cfg->listen_fds > 0)

@@ -15,7 +15,8 @@ enum carve_sync_type
   CARVE_SYNC_CREATE_HOOKS,  /* child -> parent: run prestart and createRuntime now */
   CARVE_SYNC_PTY,           /* child -> parent: the pty master, for a foreground run */
   CARVE_SYNC_READY,         /* child -> parent: waiting on the exec fifo */
-  CARVE_SYNC_SECCOMP,       /* child -> parent: the seccomp listener, for the agent at listenerPath */
+  CARVE_SYNC_SECCOMP,       /* child -> parent: payload is the listener's slot (seccomp-agent.h) */
+  CARVE_SYNC_SECCOMP_FD,    /* child -> parent: the listener, when the parent cannot take it */
 };
 
 int carve_sync_send (int fd, enum carve_sync_type type, const char *payload, int pass_fd);

@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,8 +50,11 @@ struct carve_seccomp_s
 {
   struct sock_filter *insns;
   unsigned short len;
-  unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
-  bool notify;        /* some rule is SCMP_ACT_NOTIFY */
+  unsigned int flags;  /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
+  bool notify;         /* some rule is SCMP_ACT_NOTIFY */
+  char *listener_path; /* the seccomp agent (linux.seccomp.listenerPath) */
+  char *listener_metadata;
+  char *listener_source; /* who named the agent, for messages; NULL: listenerPath */
 };
 
 /* --- name tables ----------------------------------------------------------- */
@@ -263,6 +270,31 @@ carve_seccomp_supported_flags (void)
 
 /* --- building ---------------------------------------------------------------- */
 
+/* Whether the running kernel knows ACTION (SECCOMP_GET_ACTION_AVAIL, Linux
+   4.14; KILL_PROCESS and LOG came with it, NOTIFY with 5.0).  A kernel too
+   old to answer is taken at its word by the load.  */
+static bool
+kernel_has_action (uint32_t action)
+{
+  uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+
+  if (syscall (__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &a) == 0)
+    return true;
+  return errno != EOPNOTSUPP;
+}
+
+/* Whether the running kernel accepts FLAG for SECCOMP_SET_MODE_FILTER:
+   with no program it fails with EFAULT for a known flag and EINVAL for an
+   unknown one, before any privilege check.  */
+static bool
+kernel_has_flag (unsigned long flag)
+{
+  /* WAIT_KILLABLE_RECV is only valid with a listener.  */
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall (__NR_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
 /* Resolves an action name and its errnoRet.  PATH is the JSON path of the
    object holding it, FIELD the name of the action's field.  */
 static int
@@ -279,6 +311,8 @@ parse_action (const char *name, bool has_errno_ret, uint32_t errno_ret, const ch
       def = &actions[i];
   if (def == NULL)
     return carve_make_error (err, 0, "%s.%s: unknown action `%s`", path, field, name);
+  if (!kernel_has_action (def->value))
+    return carve_make_error (err, 0, "%s.%s: action `%s` is not supported by this kernel", path, field, name);
 
   if (def->kind == ACTION_PLAIN)
     {
@@ -426,6 +460,48 @@ add_spec_syscall (scmp_filter_ctx ctx, const struct carve_spec_syscall_s *sys, s
   return 0;
 }
 
+/* The kernel's precedence between actions (seccomp(2), "the return
+   value with the highest precedence"): KILL_PROCESS, KILL_THREAD, TRAP,
+   ERRNO, USER_NOTIF, TRACE, LOG, ALLOW.  Ordered by the action bits read
+   as a signed number, smaller is stricter.  */
+static bool
+stricter_than_notify (uint32_t action)
+{
+  return (int32_t)(action & 0xffff0000U) < (int32_t)(SCMP_ACT_NOTIFY & 0xffff0000U);
+}
+
+/* Whether carve.syscalls.forward may trap NAME: only where the profile
+   lets the call through anyway (ALLOW, LOG, TRACE, NOTIFY, by a rule
+   without conditions or by the default action).  Where the profile
+   refuses it, or decides by its arguments, the profile stays in force:
+   the stricter action wins, so a forwarded call never succeeds where the
+   native one would be refused.  An entry whose action does not parse is
+   left to the main pass to report.  */
+static bool
+profile_lets_forward (const struct carve_spec_seccomp_s *sc, uint32_t default_action, const char *name)
+{
+  bool named = false, lets = true;
+  size_t i, j;
+
+  for (i = 0; i < sc->syscalls_len; i++)
+    {
+      const struct carve_spec_syscall_s *sys = sc->syscalls[i];
+      uint32_t action;
+
+      if (parse_action (sys->action, sys->has_errno_ret, sys->errno_ret, "", "", "", &action, NULL) < 0
+          || action == default_action)
+        continue;
+      for (j = 0; j < sys->names_len; j++)
+        if (sys->names[j] && strcmp (sys->names[j], name) == 0)
+          {
+            named = true;
+            if (sys->args_len > 0 || stricter_than_notify (action))
+              lets = false;
+          }
+    }
+  return named ? lets : !stricter_than_notify (default_action);
+}
+
 /* Exports CTX as BPF through a memfd: libseccomp 2.5 writes it only to a
    descriptor.  */
 static int
@@ -468,10 +544,11 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
 {
   cleanup_scmp scmp_filter_ctx ctx = NULL;
   cleanup_strv char **warnings = NULL;
+  cleanup_strv char **forward = NULL;
   cleanup_seccomp carve_seccomp_t *s = NULL;
   uint32_t default_action;
   unsigned int flags = 0;
-  bool notify = false;
+  bool notify = false, spec_notify;
   size_t i, j;
   int r;
 
@@ -496,8 +573,22 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
           def = &flag_defs[j];
       if (def == NULL)
         return carve_make_error (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i, sc->flags[i]);
+      /* config-linux.md lists flags that came with later kernels
+         (SPEC_ALLOW 4.17, WAIT_KILLABLE_RECV 5.19): one this kernel lacks
+         is left out with a warning, as runc does.  */
+      if (!kernel_has_flag (def->value))
+        {
+          add_warning (&warnings, "linux.seccomp.flags[%zu]: `%s` is not supported by this kernel, ignored", i,
+                       sc->flags[i]);
+          continue;
+        }
       flags |= def->value;
     }
+
+  /* config-linux.md: listenerMetadata MUST NOT be set without
+     listenerPath.  */
+  if (sc->listener_metadata && sc->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath");
 
   ctx = seccomp_init (default_action);
   if (ctx == NULL)
@@ -530,13 +621,30 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
                                  sc->architectures[i]);
     }
 
+  for (i = 0; extra_notify_syscalls && extra_notify_syscalls[i]; i++)
+    {
+      const char *name = extra_notify_syscalls[i];
+
+      if (carve_strv_contains (extra_enosys_syscalls, name))
+        continue;
+      if (!profile_lets_forward (sc, default_action, name))
+        {
+          add_warning (&warnings, "%s: `%s` is not forwarded: linux.seccomp refuses it or decides by its arguments, "
+                                  "and the stricter action wins",
+                       carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, name);
+          continue;
+        }
+      carve_strv_append (&forward, name);
+    }
+
   for (i = 0; i < sc->syscalls_len; i++)
     {
-      r = add_spec_syscall (ctx, sc->syscalls[i], i, default_action, extra_notify_syscalls, extra_enosys_syscalls,
-                            &notify, &warnings, err);
+      r = add_spec_syscall (ctx, sc->syscalls[i], i, default_action, forward, extra_enosys_syscalls, &notify,
+                            &warnings, err);
       if (r < 0)
         return r;
     }
+  spec_notify = notify;
 
   for (i = 0; extra_enosys_syscalls && extra_enosys_syscalls[i]; i++)
     {
@@ -548,12 +656,10 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
         return r;
     }
 
-  for (i = 0; extra_notify_syscalls && extra_notify_syscalls[i]; i++)
+  for (i = 0; forward && forward[i]; i++)
     {
-      if (carve_strv_contains (extra_enosys_syscalls, extra_notify_syscalls[i]))
-        continue;
-      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, extra_notify_syscalls[i],
-                    SCMP_ACT_NOTIFY, NULL, 0, &warnings, err);
+      r = add_rule (ctx, carve_annotation_info (CARVE_ANNOTATION_SYSCALLS_FORWARD)->name, forward[i], SCMP_ACT_NOTIFY,
+                    NULL, 0, &warnings, err);
       if (r < 0)
         return r;
       if (r > 0)
@@ -575,6 +681,12 @@ carve_seccomp_build (const struct carve_spec_seccomp_s *sc, char *const *extra_n
     flags &= ~(unsigned int)SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
   s->flags = flags;
   s->notify = notify;
+  s->listener_path = sc->listener_path ? xstrdup (sc->listener_path) : NULL;
+  s->listener_metadata = sc->listener_metadata ? xstrdup (sc->listener_metadata) : NULL;
+  /* The profile's own SCMP_ACT_NOTIFY rules need an agent; the caller of
+     carve.syscalls.forward names one with carve_seccomp_set_listener.  */
+  if (spec_notify && s->listener_path == NULL)
+    return carve_make_error (err, 0, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
 
   *ret = steal_pointer (&s);
   if (ret_warnings)
@@ -621,8 +733,56 @@ carve_seccomp_has_notify (const carve_seccomp_t *s)
   return s && s->notify;
 }
 
+const char *
+carve_seccomp_listener_path (const carve_seccomp_t *s)
+{
+  return s ? s->listener_path : NULL;
+}
+
+const char *
+carve_seccomp_listener_metadata (const carve_seccomp_t *s)
+{
+  return s ? s->listener_metadata : NULL;
+}
+
+const char *
+carve_seccomp_listener_source (const carve_seccomp_t *s)
+{
+  return s && s->listener_source ? s->listener_source : "linux.seccomp.listenerPath";
+}
+
+void
+carve_seccomp_set_listener (carve_seccomp_t *s, const char *path, const char *metadata, const char *source)
+{
+  free (s->listener_path);
+  free (s->listener_metadata);
+  free (s->listener_source);
+  s->listener_path = path ? xstrdup (path) : NULL;
+  s->listener_metadata = metadata ? xstrdup (metadata) : NULL;
+  s->listener_source = source ? xstrdup (source) : NULL;
+}
+
 int
 carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t *err)
+{
+  return carve_seccomp_load_at (s, -1, ret_notify_fd, err);
+}
+
+int
+carve_seccomp_slot_reserve (int *ret_slot, carve_error_t *err)
+{
+  /* Any descriptor will do; an eventfd needs no file, which the init
+     after pivot_root may not have.  */
+  int fd = eventfd (0, EFD_CLOEXEC);
+
+  if (fd < 0)
+    return carve_make_error (err, errno, "reserve a descriptor for the seccomp listener");
+  *ret_slot = fd;
+  return 0;
+}
+
+int
+carve_seccomp_load_at (const carve_seccomp_t *s, int slot, int *ret_notify_fd, carve_error_t *err)
 {
   struct sock_fprog prog = { .len = s->len, .filter = s->insns };
   unsigned long flags = s->flags;
@@ -638,16 +798,115 @@ carve_seccomp_load (const carve_seccomp_t *s, int *ret_notify_fd, carve_error_t 
         flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
     }
 
+  /* The lowest free descriptor is SLOT again once it is closed: the
+     listener lands there.  */
+  if (slot >= 0)
+    close (slot);
   /* From here the filter applies: nothing but returning may follow.  */
   r = syscall (__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (r < 0)
     return carve_make_error (err, errno, "load seccomp filter");
   if (r > 0 && !s->notify)
     return carve_make_error (err, 0, "load seccomp filter: thread %ld could not be synchronised", r);
+  if (slot >= 0 && s->notify && r != slot)
+    return carve_make_error (err, 0, "load seccomp filter: the listener is descriptor %ld, not %d", r, slot);
 
   if (ret_notify_fd)
     *ret_notify_fd = s->notify ? (int)r : -1;
   return 0;
+}
+
+static int
+pidfd_getfd (int pidfd, int fd)
+{
+#ifdef SYS_pidfd_getfd
+  return (int)syscall (SYS_pidfd_getfd, pidfd, fd, 0);
+#else
+  (void)pidfd;
+  (void)fd;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+bool
+carve_seccomp_is_listener (int fd)
+{
+  char link[64], target[64];
+  ssize_t n;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+  n = readlink (link, target, sizeof (target) - 1);
+  if (n < 0)
+    return false;
+  target[n] = '\0';
+  return strcmp (target, "anon_inode:seccomp notify") == 0;
+}
+
+bool
+carve_seccomp_can_take (int pidfd, int slot)
+{
+  int fd = pidfd < 0 ? -1 : pidfd_getfd (pidfd, slot);
+
+  if (fd < 0)
+    return false;
+  close (fd);
+  return true;
+}
+
+int
+carve_seccomp_take_listener (int pidfd, int slot, int watch_fd, int timeout_ms, int *ret_fd, carve_error_t *err)
+{
+  struct timespec start, now;
+  long wait_us = 0;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = watch_fd, .events = POLLIN };
+      bool readable;
+      int fd;
+
+      /* Polled before the slot: a message sent after the load is only
+         sent once the listener is in place, so the slot read after it
+         tells a failed load from a slow one.  */
+      readable = watch_fd >= 0 && poll (&pfd, 1, 0) > 0;
+      fd = pidfd_getfd (pidfd, slot);
+      if (fd >= 0)
+        {
+          if (carve_seccomp_is_listener (fd))
+            {
+              *ret_fd = fd;
+              return 1;
+            }
+          close (fd);
+        }
+      else if (errno == ESRCH)
+        {
+          /* Gone: what it said before dying is on WATCH_FD.  */
+          if (watch_fd >= 0 && poll (&pfd, 1, 0) > 0)
+            return 0;
+          return carve_make_error (err, 0, "take the seccomp listener: the process exited");
+        }
+      else if (errno != EBADF)
+        return carve_make_error (err, errno, "take the seccomp listener (pidfd_getfd)");
+      if (readable)
+        return 0;
+
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 > timeout_ms)
+        return carve_make_error (err, ETIMEDOUT, "take the seccomp listener");
+      /* The process is between two system calls (close, seccomp): spin
+         briefly, then back off to a millisecond.  */
+      if (wait_us == 0)
+        sched_yield ();
+      else
+        {
+          struct timespec ts = { 0, wait_us * 1000 };
+          nanosleep (&ts, NULL);
+        }
+      wait_us = wait_us == 0 ? 10 : wait_us < 1000 ? wait_us * 2 : 1000;
+    }
 }
 
 void
@@ -656,6 +915,9 @@ carve_seccomp_free (carve_seccomp_t *s)
   if (s == NULL)
     return;
   free (s->insns);
+  free (s->listener_path);
+  free (s->listener_metadata);
+  free (s->listener_source);
   free (s);
 }
 

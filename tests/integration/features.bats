@@ -293,7 +293,7 @@ seccomp_run() {
 
 	# NOTIFY: the agent at listenerPath answers mkdir with EROFS.
 	LISTENER="$BATS_TEST_TMPDIR/agent.sock"
-	timeout 60 "$CARVE_BUILDDIR/tests/helpers/seccomp-agent" "$LISTENER" 30 >"$BATS_TEST_TMPDIR/agent.out" 2>&1 &
+	timeout 60 "$CARVE_BUILDDIR/tests/helpers/seccomp-agent-once" "$LISTENER" 30 >"$BATS_TEST_TMPDIR/agent.out" 2>&1 &
 	local agent=$!
 	local i
 	for i in $(seq 50); do grep -q listening "$BATS_TEST_TMPDIR/agent.out" && break; sleep 0.1; done
@@ -317,7 +317,7 @@ seccomp_run() {
 		SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
 			# Only with a listener: the NOTIFY rule and its agent.
 			LISTENER="$BATS_TEST_TMPDIR/agent-$f.sock"
-			timeout 60 "$CARVE_BUILDDIR/tests/helpers/seccomp-agent" "$LISTENER" 30 >"$BATS_TEST_TMPDIR/agent.out" 2>&1 &
+			timeout 60 "$CARVE_BUILDDIR/tests/helpers/seccomp-agent-once" "$LISTENER" 30 >"$BATS_TEST_TMPDIR/agent.out" 2>&1 &
 			local i
 			for i in $(seq 50); do grep -q listening "$BATS_TEST_TMPDIR/agent.out" && break; sleep 0.1; done
 			seccomp_run SCMP_ACT_NOTIFY "$f"

@@ -21,11 +21,13 @@
 #include "error.h"
 #include "fsutil.h"
 #include "kfile.h"
+#include "runtime/compute/compute.h"
 #include "runtime/compute/cpus.h"
 #include "runtime/linux/cgroup.h"
 #include "runtime/compute/ledger.h"
 #include "runtime/compute/noise.h"
 #include "runtime/compute/topology.h"
+#include "spec/json.h"
 #include "tests/unit/unit.h"
 #include "xalloc.h"
 
@@ -1035,8 +1037,50 @@ test_noise (void)
   return 0;
 }
 
+/* The forwarded calls and carve-serviceos's socket survive the state
+   round trip (exec reads them back), and a forward list without a socket
+   is refused.  */
+static int
+test_plan_forward_roundtrip (void)
+{
+  cleanup_yajl_gen yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_yajl_val yajl_val v = NULL;
+  cleanup_yajl_val yajl_val bad = NULL;
+  cleanup_error carve_error_t err = NULL;
+  cleanup_free char *text = NULL;
+  struct carve_compute_plan_s plan;
+  carve_compute_plan_t back = NULL;
+  char *fwd[] = { "openat", "mkdir", NULL };
+  const unsigned char *buf;
+  size_t len;
+  char errbuf[128];
+
+  memset (&plan, 0, sizeof (plan));
+  plan.syscalls_forward = fwd;
+  plan.serviceos_socket = (char *)"/run/x/sos.sock";
+  yajl_gen_map_open (g);
+  carve_compute_plan_gen (g, &plan);
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  text = xstrndup ((const char *)buf, len);
+  v = yajl_tree_parse (text, errbuf, sizeof (errbuf));
+  EXPECT (v != NULL);
+  EXPECT (carve_compute_plan_load (v, &back, &err) == 0);
+  EXPECT (back->syscalls_forward && carve_strv_length (back->syscalls_forward) == 2);
+  EXPECT_STR (back->syscalls_forward[1], "mkdir");
+  EXPECT_STR (back->serviceos_socket, "/run/x/sos.sock");
+  carve_compute_plan_free (back);
+  back = NULL;
+
+  bad = yajl_tree_parse ("{\"syscalls_forward\": [\"openat\"]}", errbuf, sizeof (errbuf));
+  EXPECT (bad != NULL);
+  EXPECT (carve_compute_plan_load (bad, &back, &err) < 0);
+  EXPECT_CONTAINS (err->msg, "compute.serviceos_socket: missing");
+  return 0;
+}
+
 UNIT_MAIN (UNIT_CASE (test_ledger_roundtrip), UNIT_CASE (test_ledger_corrupt_and_reboot), UNIT_CASE (test_ledger_version1),
            UNIT_CASE (test_ledger_liveness), UNIT_CASE (test_ledger_concurrent_claims), UNIT_CASE (test_ledger_restore),
            UNIT_CASE (test_ledger_mount), UNIT_CASE (test_ledger_affinity), UNIT_CASE (test_ledger_derived), UNIT_CASE (test_topology_pick),
            UNIT_CASE (test_cpuset_v1), UNIT_CASE (test_cpuset_v1_refuses_busy), UNIT_CASE (test_cpuset_v2),
-           UNIT_CASE (test_noise))
+           UNIT_CASE (test_noise), UNIT_CASE (test_plan_forward_roundtrip))

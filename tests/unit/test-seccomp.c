@@ -337,6 +337,139 @@ test_kill_process (void)
   return 0;
 }
 
+static int
+body_ordering (int notify_fd, void *data)
+{
+  (void)notify_fd;
+  (void)data;
+
+  /* umask: arg0 < 1 refused (EAGAIN); 1 passes.  */
+  if (syscall (SYS_umask, 0) != -1 || errno != EAGAIN)
+    return 2;
+  if (syscall (SYS_umask, 1) < 0)
+    return 3;
+  /* getpgid: arg0 <= 5 refused (ENOMEM), 6 is the kernel's answer.  */
+  if (syscall (SYS_getpgid, 5) != -1 || errno != ENOMEM)
+    return 4;
+  if (syscall (SYS_getpgid, 6) == -1 && errno == ENOMEM)
+    return 5;
+  /* getsid: arg0 > 1000000 refused (EACCES), 0 passes.  */
+  if (syscall (SYS_getsid, 1000001) != -1 || errno != EACCES)
+    return 6;
+  if (syscall (SYS_getsid, 0) < 0)
+    return 7;
+  /* alarm: arg0 >= 5000 refused (EFAULT), 4999 passes.  */
+  if (syscall (SYS_alarm, 5000) != -1 || errno != EFAULT)
+    return 8;
+  if (syscall (SYS_alarm, 4999) < 0)
+    return 9;
+  (void)syscall (SYS_alarm, 0);
+  return 0;
+}
+
+static int
+test_ordering_operators (void)
+{
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall lt, le, gt, ge;
+  struct carve_spec_syscall_s *v[5];
+
+  test_syscall_init (&lt, "SCMP_ACT_ERRNO", "umask", NULL);
+  test_syscall_errno (&lt, EAGAIN);
+  test_syscall_arg (&lt, 0, "SCMP_CMP_LT", 1, false, 0);
+  test_syscall_init (&le, "SCMP_ACT_ERRNO", "getpgid", NULL);
+  test_syscall_errno (&le, ENOMEM);
+  test_syscall_arg (&le, 0, "SCMP_CMP_LE", 5, false, 0);
+  test_syscall_init (&gt, "SCMP_ACT_ERRNO", "getsid", NULL);
+  test_syscall_errno (&gt, EACCES);
+  test_syscall_arg (&gt, 0, "SCMP_CMP_GT", 1000000, false, 0);
+  test_syscall_init (&ge, "SCMP_ACT_ERRNO", "alarm", NULL);
+  test_syscall_errno (&ge, EFAULT);
+  test_syscall_arg (&ge, 0, "SCMP_CMP_GE", 5000, false, 0);
+  v[0] = &lt.sys;
+  v[1] = &le.sys;
+  v[2] = &gt.sys;
+  v[3] = &ge.sys;
+  v[4] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 4);
+
+  EXPECT (build (&sc, NULL, NULL, &s, NULL) == 0);
+  EXPECT (run_loaded (s, body_ordering, NULL, NULL, NULL, NULL) == 0);
+  return 0;
+}
+
+static int
+body_trace_log (int notify_fd, void *data)
+{
+  (void)notify_fd;
+  (void)data;
+  /* SCMP_ACT_TRACE without a tracer: ENOSYS (seccomp(2)).  */
+  if (syscall (SYS_getppid) != -1 || errno != ENOSYS)
+    return 2;
+  /* SCMP_ACT_LOG: the call runs.  */
+  if (syscall (SYS_getpid) <= 0)
+    return 3;
+  return 0;
+}
+
+static int
+body_kill_thread (int notify_fd, void *data)
+{
+  (void)notify_fd;
+  (void)data;
+  syscall (SYS_getppid);
+  return 0;
+}
+
+/* The other actions, each in a child: TRACE and LOG, and KILL_THREAD,
+   KILL (the same) and TRAP, which end a single-threaded child with
+   SIGSYS.  */
+static int
+test_actions (void)
+{
+  static const char *const killers[] = { "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL", "SCMP_ACT_TRAP" };
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall tr, lg;
+  struct carve_spec_syscall_s *v[3];
+  size_t i;
+
+  test_syscall_init (&tr, "SCMP_ACT_TRACE", "getppid", NULL);
+  test_syscall_errno (&tr, 7);
+  test_syscall_init (&lg, "SCMP_ACT_LOG", "getpid", NULL);
+  v[0] = &tr.sys;
+  v[1] = &lg.sys;
+  v[2] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 2);
+  {
+    cleanup_seccomp carve_seccomp_t *s = NULL;
+    EXPECT (build (&sc, NULL, NULL, &s, NULL) == 0);
+    EXPECT (run_loaded (s, body_trace_log, NULL, NULL, NULL, NULL) == 0);
+  }
+
+  for (i = 0; i < sizeof (killers) / sizeof (killers[0]); i++)
+    {
+      cleanup_seccomp carve_seccomp_t *s = NULL;
+      struct test_syscall k;
+
+      test_syscall_init (&k, killers[i], "getppid", NULL);
+      v[0] = &k.sys;
+      v[1] = NULL;
+      seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
+      EXPECT (build (&sc, NULL, NULL, &s, NULL) == 0);
+      EXPECT (run_loaded (s, body_kill_thread, NULL, NULL, NULL, NULL) == 128 + SIGSYS);
+    }
+
+  /* A default action that is not ALLOW, LOG as the default.  */
+  seccomp_init_spec (&sc, "SCMP_ACT_LOG", NULL, 0);
+  {
+    cleanup_seccomp carve_seccomp_t *s = NULL;
+    EXPECT (build (&sc, NULL, NULL, &s, NULL) == 0);
+    EXPECT (run_loaded (s, body_kill_thread, NULL, NULL, NULL, NULL) == 0);
+  }
+  return 0;
+}
+
 /* --- warnings and errors ------------------------------------------------------- */
 
 static int
@@ -567,9 +700,9 @@ test_notify (void)
   struct notify_ctx nc;
   int r;
 
-  /* The profile's own getcwd rule is overridden by carve.syscalls.forward.  */
-  test_syscall_init (&t, "SCMP_ACT_ERRNO", "getcwd", NULL);
-  test_syscall_errno (&t, 42);
+  /* The profile's own getcwd rule lets the call through, so
+     carve.syscalls.forward traps it.  */
+  test_syscall_init (&t, "SCMP_ACT_LOG", "getcwd", NULL);
   v[0] = &t.sys;
   v[1] = NULL;
   seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
@@ -586,6 +719,205 @@ test_notify (void)
   if (nc.sock[1] >= 0)
     close (nc.sock[1]);
   EXPECT (r == 0);
+  return 0;
+}
+
+/* carve.syscalls.forward against a profile that refuses the call, by a
+   rule or by its default action, or decides by the arguments: the
+   stricter action wins and the call is not forwarded.  */
+static int
+test_forward_stricter_wins (void)
+{
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  cleanup_seccomp carve_seccomp_t *s2 = NULL;
+  cleanup_seccomp carve_seccomp_t *s3 = NULL;
+  cleanup_strv char **warnings = NULL;
+  cleanup_strv char **warnings2 = NULL;
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall t, allow;
+  struct carve_spec_syscall_s *v[2];
+  char *fwd[] = { "getcwd", NULL };
+  char *fwd2[] = { "getcwd", "getpid", NULL };
+
+  test_syscall_init (&t, "SCMP_ACT_ERRNO", "getcwd", NULL);
+  test_syscall_errno (&t, 42);
+  v[0] = &t.sys;
+  v[1] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
+  EXPECT (build (&sc, fwd, NULL, &s, &warnings) == 0);
+  EXPECT (!carve_seccomp_has_notify (s));
+  EXPECT (carve_strv_length (warnings) == 1);
+  EXPECT_CONTAINS (warnings[0], "carve.syscalls.forward: `getcwd` is not forwarded");
+  EXPECT (run_loaded (s, body_getcwd_42, NULL, NULL, NULL, NULL) == 0);
+
+  /* Default ERRNO: getcwd, not named, is refused and stays so; getpid,
+     allowed by a rule, is forwarded.  */
+  test_syscall_init (&allow, "SCMP_ACT_ALLOW", "getpid", NULL);
+  v[0] = &allow.sys;
+  seccomp_init_spec (&sc, "SCMP_ACT_ERRNO", v, 1);
+  EXPECT (build (&sc, fwd2, NULL, &s2, &warnings2) == 0);
+  EXPECT (carve_seccomp_has_notify (s2));
+  EXPECT (carve_strv_length (warnings2) == 1);
+  EXPECT_CONTAINS (warnings2[0], "`getcwd` is not forwarded");
+
+  /* An allow rule with an argument condition: the profile decides.  */
+  test_syscall_init (&allow, "SCMP_ACT_ALLOW", "getcwd", NULL);
+  test_syscall_arg (&allow, 1, "SCMP_CMP_EQ", 4096, false, 0);
+  v[0] = &allow.sys;
+  seccomp_init_spec (&sc, "SCMP_ACT_ERRNO", v, 1);
+  EXPECT (build (&sc, fwd, NULL, &s3, NULL) == 0);
+  EXPECT (!carve_seccomp_has_notify (s3));
+  return 0;
+}
+
+/* The listener handed over without a system call after the load: the
+   child's very next call (sendmsg) is trapped, and the parent, which took
+   the listener with pidfd_getfd, answers it.  */
+static int
+test_listener_slot (void)
+{
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall t;
+  struct carve_spec_syscall_s *v[2];
+  cleanup_close int pidfd = -1, listener = -1;
+  struct seccomp_notif req;
+  struct seccomp_notif_resp resp;
+  cleanup_error carve_error_t err = NULL;
+  int to_child[2], from_child[2], status, slot = -1;
+  pid_t pid;
+
+  test_syscall_init (&t, "SCMP_ACT_NOTIFY", "sendmsg", "write");
+  v[0] = &t.sys;
+  v[1] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
+  sc.listener_path = "/run/agent.sock";
+  EXPECT (build (&sc, NULL, NULL, &s, NULL) == 0);
+  EXPECT_STR (carve_seccomp_listener_path (s), "/run/agent.sock");
+  EXPECT (pipe2 (to_child, O_CLOEXEC) == 0 && socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, from_child) == 0);
+
+  fflush (NULL);
+  pid = fork ();
+  if (pid == 0)
+    {
+      carve_error_t cerr = NULL;
+      char c;
+      int fd = -1;
+      struct msghdr msg = { 0 };
+      struct iovec iov = { &c, 1 };
+
+      close (from_child[0]);
+      if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || carve_seccomp_slot_reserve (&slot, &cerr) < 0)
+        _exit (100);
+      if (write (from_child[1], &slot, sizeof (slot)) != sizeof (slot) || read (to_child[0], &c, 1) != 1)
+        _exit (101);
+      if (carve_seccomp_load_at (s, slot, &fd, &cerr) < 0)
+        _exit (102);
+      /* Trapped: only the parent's answer lets it return.  */
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      if (sendmsg (from_child[1], &msg, 0) != -1 || errno != EXDEV)
+        _exit (103);
+      _exit (fd == slot ? 0 : 104);
+    }
+  EXPECT (pid > 0);
+  close (from_child[1]);
+  close (to_child[0]);
+  EXPECT (read (from_child[0], &slot, sizeof (slot)) == sizeof (slot));
+  pidfd = carve_pidfd_open (pid);
+  EXPECT (pidfd >= 0);
+  EXPECT (carve_seccomp_can_take (pidfd, slot));
+  EXPECT (write (to_child[1], "g", 1) == 1);
+  EXPECT (carve_seccomp_take_listener (pidfd, slot, from_child[0], 5000, &listener, &err) == 1);
+  EXPECT (carve_seccomp_is_listener (listener));
+  EXPECT (!carve_seccomp_is_listener (pidfd));
+
+  memset (&req, 0, sizeof (req));
+  EXPECT (ioctl (listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0);
+  EXPECT (req.data.nr == SYS_sendmsg);
+  memset (&resp, 0, sizeof (resp));
+  resp.id = req.id;
+  resp.error = -EXDEV;
+  EXPECT (ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0);
+  EXPECT (waitpid (pid, &status, 0) == pid);
+  close (to_child[1]);
+  close (from_child[0]);
+  EXPECT (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  return 0;
+}
+
+/* A process that fails before its load says so on the watched socket:
+   take_listener returns 0 for the caller to read why.  */
+static int
+test_listener_slot_failed_load (void)
+{
+  cleanup_close int pidfd = -1;
+  cleanup_error carve_error_t err = NULL;
+  int sv[2], fd = -1, slot = -1, status;
+  pid_t pid;
+  char c;
+
+  EXPECT (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  fflush (NULL);
+  pid = fork ();
+  if (pid == 0)
+    {
+      carve_error_t cerr = NULL;
+      close (sv[0]);
+      if (carve_seccomp_slot_reserve (&slot, &cerr) < 0)
+        _exit (100);
+      if (write (sv[1], &slot, sizeof (slot)) != sizeof (slot) || read (sv[1], &c, 1) != 1)
+        _exit (101);
+      close (slot);
+      (void)!write (sv[1], "E", 1);
+      _exit (0);
+    }
+  EXPECT (pid > 0);
+  close (sv[1]);
+  EXPECT (read (sv[0], &slot, sizeof (slot)) == sizeof (slot));
+  pidfd = carve_pidfd_open (pid);
+  EXPECT (write (sv[0], "g", 1) == 1);
+  EXPECT (carve_seccomp_take_listener (pidfd, slot, sv[0], 5000, &fd, &err) == 0);
+  EXPECT (fd == -1);
+  EXPECT (read (sv[0], &c, 1) == 1 && c == 'E');
+  EXPECT (waitpid (pid, &status, 0) == pid);
+  close (sv[0]);
+  return 0;
+}
+
+/* config-linux.md's rules on listenerPath and listenerMetadata.  */
+static int
+test_listener_fields (void)
+{
+  cleanup_free char *e1 = NULL, *e2 = NULL;
+  cleanup_seccomp carve_seccomp_t *s = NULL;
+  struct carve_spec_seccomp_s sc;
+  struct test_syscall t;
+  struct carve_spec_syscall_s *v[2];
+  char *fwd[] = { "getcwd", NULL };
+
+  test_syscall_init (&t, "SCMP_ACT_NOTIFY", "getcwd", NULL);
+  v[0] = &t.sys;
+  v[1] = NULL;
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", v, 1);
+  e1 = build_error (&sc);
+  EXPECT_STR (e1, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
+
+  seccomp_init_spec (&sc, "SCMP_ACT_ALLOW", NULL, 0);
+  sc.listener_metadata = "m";
+  e2 = build_error (&sc);
+  EXPECT_STR (e2, "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath");
+
+  /* carve.syscalls.forward: the caller names the agent afterwards.  */
+  sc.listener_metadata = NULL;
+  EXPECT (build (&sc, fwd, NULL, &s, NULL) == 0);
+  EXPECT (carve_seccomp_has_notify (s));
+  EXPECT (carve_seccomp_listener_path (s) == NULL);
+  EXPECT_STR (carve_seccomp_listener_source (s), "linux.seccomp.listenerPath");
+  carve_seccomp_set_listener (s, "/run/carve/serviceos.sock", "meta", "carve-serviceos");
+  EXPECT_STR (carve_seccomp_listener_source (s), "carve-serviceos");
+  EXPECT_STR (carve_seccomp_listener_path (s), "/run/carve/serviceos.sock");
+  EXPECT_STR (carve_seccomp_listener_metadata (s), "meta");
   return 0;
 }
 
@@ -792,6 +1124,7 @@ test_supported_flags (void)
 }
 
 UNIT_MAIN (UNIT_CASE (test_supported_flags), UNIT_CASE (test_errno_rule), UNIT_CASE (test_default_errno_whitelist), UNIT_CASE (test_arg_conditions),
-           UNIT_CASE (test_kill_process), UNIT_CASE (test_unknown_syscall_warns), UNIT_CASE (test_rejects),
-           UNIT_CASE (test_notify), UNIT_CASE (test_emit_process_state), UNIT_CASE (test_send_listener),
-           UNIT_CASE (test_name_tables))
+           UNIT_CASE (test_kill_process), UNIT_CASE (test_ordering_operators), UNIT_CASE (test_actions),
+           UNIT_CASE (test_unknown_syscall_warns), UNIT_CASE (test_rejects), UNIT_CASE (test_notify), UNIT_CASE (test_forward_stricter_wins),
+           UNIT_CASE (test_listener_slot), UNIT_CASE (test_listener_slot_failed_load), UNIT_CASE (test_listener_fields),
+           UNIT_CASE (test_emit_process_state), UNIT_CASE (test_send_listener), UNIT_CASE (test_name_tables))
