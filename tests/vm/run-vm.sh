@@ -22,6 +22,9 @@ set -euo pipefail
 VM_SUITES=(
 	tests/vm/smoke.bats
 	tests/vm/quickstart.bats
+	tests/integration/systemd.bats
+	tests/integration/cgroups.bats
+	tests/integration/cgroups-v2.bats
 )
 
 # Tests that fail today because of a known carve bug, as "SUITE: TEST NAME"
@@ -29,13 +32,6 @@ VM_SUITES=(
 # reported as TAP TODO: a failure is expected (XFAIL), a pass (XPASS) fails
 # make check, so the fix that makes one pass also removes it from here.
 VM_KNOWN_FAILURES=(
-	# issue 10: a relative cgroupsPath is made under carve's own cgroup,
-	# which holds processes (cgroup.procs: EOPNOTSUPP).
-	"smoke.bats: carve run of the default spec from a systemd service"
-	"smoke.bats: carve run --isolation=oci of the default spec from a systemd service"
-	"quickstart.bats: the README's quickstart demo runs from a systemd service"
-	# issue 10: --systemd-cgroup never asks systemd for the scope.
-	"smoke.bats: carve --systemd-cgroup run makes a transient scope systemd knows"
 )
 
 shell=false
@@ -96,7 +92,7 @@ for helper in recvtty shm-peer; do
 	fi
 done
 mkdir -p "$tree/tests/integration" "$tree/tests/vm" "$tree/contrib"
-cp "$srcdir"/tests/integration/*.bats "$srcdir/tests/integration/helpers.bash" "$tree/tests/integration/"
+cp "$srcdir"/tests/integration/*.bats "$srcdir"/tests/integration/*.bash "$tree/tests/integration/"
 cp "$srcdir"/tests/vm/*.bats "$tree/tests/vm/"
 cp "$srcdir/contrib/quickstart.sh" "$tree/contrib/"
 cp "$here/guest-run.sh" "$run/share/guest-run.sh"
