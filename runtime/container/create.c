@@ -252,37 +252,33 @@ add_device_rule (struct carve_spec_linux_resources_s *res, const char *type, int
 }
 
 /* After the config's own device rules, allow what every container needs
-   (the default /dev nodes, the pty devices, mknod), as runc does.  A
-   default node the config lists in linux.devices is left to the config's
-   own rules, and linux.devices adds no rule of its own: runc's
-   createDevices drops such a default and allows nothing for the list.  */
+   (the default /dev nodes, the pty devices, mknod) and the devices it
+   lists in linux.devices, as runc does.  */
 static void
 add_default_device_rules (const carve_spec_t spec, struct carve_spec_linux_resources_s *res)
 {
   const struct carve_spec_linux_s *lx = spec->linux_;
   static const struct
   {
-    const char *path;
     const char *type;
     int major, minor;
     const char *access;
   } defaults[] = {
-    { NULL, "c", -1, -1, "m" },          { NULL, "b", -1, -1, "m" },         { "/dev/null", "c", 1, 3, "rwm" },
-    { "/dev/random", "c", 1, 8, "rwm" }, { "/dev/full", "c", 1, 7, "rwm" },  { "/dev/tty", "c", 5, 0, "rwm" },
-    { "/dev/zero", "c", 1, 5, "rwm" },   { "/dev/urandom", "c", 1, 9, "rwm" }, { NULL, "c", 5, 2, "rwm" },
-    { NULL, "c", 136, -1, "rwm" },
+    { "c", -1, -1, "m" }, { "b", -1, -1, "m" }, { "c", 1, 3, "rwm" }, { "c", 1, 8, "rwm" }, { "c", 1, 7, "rwm" },
+    { "c", 5, 0, "rwm" }, { "c", 1, 5, "rwm" }, { "c", 1, 9, "rwm" }, { "c", 5, 2, "rwm" }, { "c", 136, -1, "rwm" },
   };
-  size_t i, j;
+  size_t i;
 
   if (lx == NULL || res == NULL || res->devices_len == 0)
     return;
   for (i = 0; i < sizeof (defaults) / sizeof (defaults[0]); i++)
+    add_device_rule (res, defaults[i].type, defaults[i].major, defaults[i].minor, defaults[i].access);
+  for (i = 0; i < lx->devices_len; i++)
     {
-      bool listed = false;
-      for (j = 0; defaults[i].path && j < lx->devices_len; j++)
-        listed |= lx->devices[j]->path && strcmp (lx->devices[j]->path, defaults[i].path) == 0;
-      if (!listed)
-        add_device_rule (res, defaults[i].type, defaults[i].major, defaults[i].minor, defaults[i].access);
+      const struct carve_spec_linux_device_s *d = lx->devices[i];
+      if (strcmp (d->type, "p") == 0)
+        continue;
+      add_device_rule (res, strcmp (d->type, "b") == 0 ? "b" : "c", d->major, d->minor, "rwm");
     }
 }
 

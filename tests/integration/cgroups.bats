@@ -6,7 +6,6 @@
 # after carve was killed in the middle of create.
 
 load helpers
-load cgroups
 
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 
@@ -27,6 +26,93 @@ teardown() {
 		echo "cgroups left behind: $left" >&2
 		return 1
 	fi
+}
+
+# True when PID has exited (gone, or a zombie nobody reaped yet).
+proc_gone() {
+	local st
+	st=$(sed -n 's/^.*) \(.\).*$/\1/p' /proc/"$1"/stat 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
+}
+
+wait_gone() {
+	local i
+	for i in $(seq 100); do proc_gone "$1" && return 0; sleep 0.05; done
+	return 1
+}
+
+# The mount point of the v1 hierarchy holding controller CTRL, or of the
+# cgroup2 tree when CTRL is empty.
+cgroup_mount() {
+	awk -v c="$1" '{
+		for (i = 7; $i != "-"; i++) ;
+		if (c == "" && $(i + 1) == "cgroup2") { print $5; exit }
+		if (c != "" && $(i + 1) == "cgroup") {
+			n = split($(i + 3), o, ",")
+			for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }
+		}
+	}' /proc/self/mountinfo
+}
+
+# The cgroup directory of process PID for controller CTRL: its v1
+# hierarchy, or the cgroup2 tree when no v1 hierarchy holds CTRL (hugetlb
+# on this node).
+cgroup_dir() {
+	local pid=$1 ctrl=$2 mnt rel
+	mnt=$(cgroup_mount "$ctrl")
+	if [ -n "$mnt" ]; then
+		rel=$(awk -F: -v c="$ctrl" '{ n = split($2, k, ","); for (j = 1; j <= n; j++) if (k[j] == c) { print $3; exit } }' \
+			/proc/"$pid"/cgroup)
+	else
+		mnt=$(cgroup_mount "")
+		rel=$(awk -F: '$2 == "" { print $3; exit }' /proc/"$pid"/cgroup)
+	fi
+	[ -n "$mnt" ] && [ -n "$rel" ] || return 1
+	echo "$mnt$rel"
+}
+
+# FILE of controller CTRL of process PID, newlines as spaces.
+cg_read() {
+	local dir
+	dir=$(cgroup_dir "$1" "$2") || return 1
+	tr '\n' ' ' <"$dir/$3" | sed 's/ *$//'
+}
+
+# Creates and starts the bundle with carve ($ID, init $CPID) and runc
+# ($ID-runc, init $RPID).
+run_both() {
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve start "$ID"
+	CPID=$(carve state "$ID" | jq -r .pid)
+	runc_ run -d --bundle "$BUNDLE" "$ID-runc" </dev/null >"$BATS_TEST_TMPDIR/runc.out" 2>&1 ||
+		{ cat "$BATS_TEST_TMPDIR/runc.out" >&2; return 1; }
+	RPID=$(runc_ state "$ID-runc" | jq -r .pid)
+}
+
+# Asserts that FILE of CTRL reads WANT in the carve container, and the same
+# in runc's.
+same_as_runc() {
+	local ctrl=$1 file=$2 want=$3 a b
+	a=$(cg_read "$CPID" "$ctrl" "$file")
+	b=$(cg_read "$RPID" "$ctrl" "$file")
+	echo "$ctrl/$file: carve [$a] runc [$b] want [$want]"
+	[ "$a" = "$want" ] && [ "$a" = "$b" ]
+}
+
+start_carve() {
+	carve_create --bundle "$BUNDLE" "$ID"
+	carve start "$ID"
+	CPID=$(carve state "$ID" | jq -r .pid)
+}
+
+# A real block device of this node, MAJOR:MINOR.
+block_device() {
+	local d
+	for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | zram*) continue ;; esac
+		[ -r "$d/dev" ] && { cat "$d/dev"; return 0; }
+	done
+	return 1
 }
 
 # --- linux.resources, field by field, against runc -----------------------------
@@ -58,7 +144,6 @@ teardown() {
 }
 
 @test "memory: limit, reservation, swap, swappiness and disableOOMKiller as runc writes them" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	require_runc
 	update_config '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 134217728,
 		"swappiness": 10, "disableOOMKiller": true}'
@@ -78,7 +163,6 @@ teardown() {
 }
 
 @test "blockIO: weight and the four throttles of a real block device as runc writes them" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	require_runc
 	dev=$(block_device) || skip "no block device in /sys/block but loop, ram and zram"
 	maj=${dev%:*} min=${dev#*:}
@@ -101,7 +185,6 @@ teardown() {
 }
 
 @test "blockIO: a per-device weight the kernel refuses fails create naming the file and value, as runc fails" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	require_runc
 	dev=$(block_device) || skip "no block device in /sys/block but loop, ram and zram"
 	maj=${dev%:*} min=${dev#*:}
@@ -124,7 +207,6 @@ teardown() {
 }
 
 @test "hugepageLimits: written on the cgroup2 tree that holds hugetlb (runc 1.1 cannot on a hybrid node)" {
-	pure_v2 && skip "pure cgroup v2: cgroups-v2.bats compares it with runc"
 	[ -z "$(cgroup_mount hugetlb)" ] || skip "hugetlb is a v1 controller on this node"
 	[ -e "$(cgroup_mount "")/cgroup.controllers" ] && grep -qw hugetlb "$(cgroup_mount "")/cgroup.controllers" ||
 		skip "no hugetlb controller on the cgroup2 tree"
@@ -177,7 +259,6 @@ teardown() {
 }
 
 @test "devices: the allow and deny rules as runc writes them (but runc's extra /dev/net/tun)" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	require_runc
 	dev=$(block_device) || skip "no block device in /sys/block but loop, ram and zram"
 	update_config ".linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"},
@@ -216,7 +297,6 @@ teardown() {
 # --- update ------------------------------------------------------------------------
 
 @test "update: each of runc's flags writes what runc's update writes" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	require_runc
 	run_both
 	step() {
@@ -276,7 +356,6 @@ teardown() {
 }
 
 @test "update -r FILE and -r - apply a linux.resources document" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	start_carve
 	cat >"$BATS_TEST_TMPDIR/res.json" <<-'EOF'
 	{"memory": {"limit": 50331648, "swap": 67108864}, "cpu": {"shares": 700}, "pids": {"limit": 77}}
@@ -326,7 +405,6 @@ teardown() {
 }
 
 @test "update: a bad value names the flag; a value the kernel refuses names the file and the value" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	start_carve
 	run carve update --memory lots "$ID"
 	[ "$status" -eq 1 ]
@@ -389,7 +467,6 @@ teardown() {
 }
 
 @test "update: a container that owns its CPUs (carve.cpus) refuses another CPU set" {
-	pure_v2 && skip "v1 files: cgroups-v2.bats checks this on pure cgroup v2"
 	[ "$(nproc --all)" -ge 2 ] || skip "one CPU: no CPU to own"
 	cpu=$(($(nproc --all) - 1))
 	update_config ".annotations = {\"carve.cpus\": \"$cpu\"}"
